@@ -1,0 +1,65 @@
+"""The one interface both buses implement: publish records, and consume them with explicit commits.
+
+Consumers commit only after the database transaction that handled a record has committed, so a crash in
+between means redelivery, which the inbox makes harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    key: str
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = field(default=())
+
+
+class BusUnavailable(ConnectionError):
+    """The broker (or the embedded log's database) cannot be reached; retry later."""
+
+
+class BusConsumer(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def fetch(self, max_records: int, timeout: float) -> list[Delivery]:
+        """Next records after the current position; empty list on timeout."""
+        ...
+
+    async def commit(self, deliveries: Sequence[Delivery]) -> None:
+        """Mark these records (and everything before them in their partitions) as processed."""
+        ...
+
+    async def rewind(self) -> None:
+        """Go back to the last committed position, so uncommitted records are fetched again."""
+        ...
+
+
+class Bus(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def ensure_topics(self, topics: Sequence[str]) -> None: ...
+
+    async def publish(self, records: Sequence[Record]) -> None:
+        """Returns once every record is durably stored by the bus; raises BusUnavailable otherwise."""
+        ...
+
+    def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer: ...

@@ -1,0 +1,223 @@
+"""The consumer runner: bus → decode → handler in one transaction with the inbox → commit the offset.
+
+- A whole batch is handled in one transaction (fast path). If it fails, each record is retried alone, so one
+  poison record cannot hold back the rest.
+- A record that cannot be decoded, or whose handler keeps failing, goes to the group's dead-letter topic
+  with the error, and the partition moves on.
+- Infrastructure failures (database or broker down) are not poison: nothing is dead-lettered, the consumer
+  rewinds and retries the same records after a back-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from libs.common.messaging.bus import Bus, BusConsumer, BusUnavailable, Delivery, Record
+from libs.common.messaging.contracts import REGISTRY, Contract
+from libs.common.messaging.envelope import Envelope, utcnow
+from libs.common.messaging.topics import dead_letter_topic
+from libs.common.messaging.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Handlers take their own contract type; Any keeps the handler table ({Contract type: handler}) typable.
+Handler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    delivery: Delivery
+    envelope: Envelope
+    event: Contract
+
+
+@dataclass(frozen=True)
+class Poison:
+    delivery: Delivery
+    error: str
+
+
+def _is_infrastructure(exc: BaseException) -> bool:
+    if isinstance(exc, BusUnavailable | OperationalError | InterfaceError | OSError | TimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        group: str,
+        bus: Bus,
+        uow_factory: UnitOfWorkFactory,
+        handlers: Mapping[type[Contract], Handler],
+        inbox: sa.Table,
+        max_records: int = 500,
+        fetch_timeout: float = 0.5,
+        max_attempts: int = 3,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.group = group
+        self._bus = bus
+        self._uow_factory = uow_factory
+        self._handlers = dict(handlers)
+        self._inbox = inbox
+        self._topics = sorted({model.topic for model in self._handlers})
+        self._max_records = max_records
+        self._fetch_timeout = fetch_timeout
+        self._max_attempts = max_attempts
+        self._max_backoff = max_backoff
+        self._consumer: BusConsumer | None = None
+        self.processed = 0
+        self.dead_lettered = 0
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self._topics)
+
+    def _decode(self, delivery: Delivery) -> Decoded | Poison:
+        try:
+            envelope = Envelope.from_bytes(delivery.value)
+            event = REGISTRY.decode(envelope.type, envelope.schemaversion, envelope.data)
+        except (ValueError, LookupError) as exc:
+            return Poison(delivery, f"{type(exc).__name__}: {exc}")
+        if type(event) not in self._handlers:
+            return Poison(delivery, f"no handler for {envelope.type} in {self.group}")
+        return Decoded(delivery, envelope, event)
+
+    async def _handle_in(self, uow: UnitOfWork, item: Decoded) -> None:
+        """Record the event in the inbox; handle it only if it was not there yet (redelivery is a no-op)."""
+        exists = await uow.conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(self._inbox)
+            .where(self._inbox.c.consumer == self.group, self._inbox.c.event_id == item.envelope.id)
+        )
+        if exists:
+            return
+        await uow.conn.execute(self._inbox.insert().values(consumer=self.group, event_id=item.envelope.id))
+        await self._handlers[type(item.event)](uow, item.event, item.envelope)
+
+    async def _handle_batch(self, items: Sequence[Decoded]) -> None:
+        async with self._uow_factory() as uow:
+            for item in items:
+                await self._handle_in(uow, item)
+            await uow.commit()
+
+    async def _dead_letter(self, poison: Sequence[Poison]) -> None:
+        if not poison:
+            return
+        await self._bus.publish(
+            [
+                Record(
+                    dead_letter_topic(self.group),
+                    p.delivery.key or "",
+                    p.delivery.value,
+                    (
+                        *p.delivery.headers,
+                        ("dlq-error", p.error.encode()),
+                        ("dlq-original-topic", p.delivery.topic.encode()),
+                        ("dlq-original-partition", str(p.delivery.partition).encode()),
+                        ("dlq-original-offset", str(p.delivery.offset).encode()),
+                        ("dlq-consumer-group", self.group.encode()),
+                        ("dlq-failed-at", utcnow().isoformat().encode()),
+                    ),
+                )
+                for p in poison
+            ]
+        )
+        self.dead_lettered += len(poison)
+        for p in poison:
+            log.error(
+                "dead-lettered %s@%s/%s: %s",
+                p.delivery.topic,
+                p.delivery.partition,
+                p.delivery.offset,
+                p.error,
+            )
+
+    async def process(self, deliveries: Sequence[Delivery]) -> None:
+        """Handle one fetched batch completely (handled or dead-lettered). Raises only on infrastructure failure."""
+        decoded: list[Decoded] = []
+        poison: list[Poison] = []
+        for d in deliveries:
+            result = self._decode(d)
+            (decoded if isinstance(result, Decoded) else poison).append(result)  # type: ignore[arg-type]
+        if decoded:
+            try:
+                await self._handle_batch(decoded)
+            except Exception as exc:
+                if _is_infrastructure(exc):
+                    raise
+                log.warning("%s: batch of %d failed (%r); isolating records", self.group, len(decoded), exc)
+                poison.extend(await self._handle_one_by_one(decoded))
+        await self._dead_letter(poison)
+        self.processed += len(deliveries)
+
+    async def _handle_one_by_one(self, items: Sequence[Decoded]) -> list[Poison]:
+        failed: list[Poison] = []
+        for item in items:
+            for attempt in range(1, self._max_attempts + 1):
+                try:
+                    await self._handle_batch([item])
+                    break
+                except Exception as exc:
+                    if _is_infrastructure(exc):
+                        raise
+                    if attempt == self._max_attempts:
+                        failed.append(Poison(item.delivery, f"{type(exc).__name__}: {exc}"))
+                    else:
+                        await asyncio.sleep(0.05 * attempt)
+        return failed
+
+    async def run_once(self) -> int:
+        """Fetch, process and commit one batch. Returns the number of records processed."""
+        if self._consumer is None:
+            self._consumer = self._bus.consumer(self.group, self._topics)
+            await self._consumer.start()
+        deliveries = await self._consumer.fetch(self._max_records, self._fetch_timeout)
+        if not deliveries:
+            return 0
+        try:
+            await self.process(deliveries)
+        except BaseException:
+            await self._consumer.rewind()
+            raise
+        await self._consumer.commit(deliveries)
+        return len(deliveries)
+
+    async def run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                await self.run_once()
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not _is_infrastructure(exc):
+                    raise
+                log.warning("%s: %r; retrying in %.1fs", self.group, exc, backoff)
+                await self._restart_consumer_if_needed(exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+
+    async def _restart_consumer_if_needed(self, exc: BaseException) -> None:
+        if isinstance(exc, BusUnavailable) and self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            try:
+                await consumer.stop()
+            except Exception:  # the broker is gone; a fresh consumer is made on the next attempt
+                log.debug("stopping a broken consumer failed", exc_info=True)
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None

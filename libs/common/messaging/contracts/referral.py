@@ -1,0 +1,82 @@
+"""Contracts owned by the referral service (反馈, deadlines)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from libs.common.agencies import Agency
+from libs.common.messaging import topics
+from libs.common.messaging.contracts.base import Contract, Upcaster
+
+
+class Outcome(StrEnum):
+    INCLUDED_TEKUN = "included_tekun"  # 纳入特困
+    INCLUDED_DIBAO = "included_dibao"  # 纳入低保
+    INCLUDED_DIBAO_EDGE = "included_dibao_edge"  # 纳入低保边缘
+    IDENTIFIED_SERIOUS_ILLNESS_POOR = "identified_serious_illness_poor"  # 认定因病致贫重病患者
+    INCLUDED_POVERTY_MONITORING = "included_poverty_monitoring"  # 纳入防返贫监测
+    TEMPORARY_ASSISTANCE = "temporary_assistance"  # 临时救助
+    CASE_BY_CASE = "case_by_case"  # 一事一议
+    NOT_ELIGIBLE = "not_eligible"  # 不符合条件
+    WITHDRAWN = "withdrawn"  # 撤回
+
+
+class ReferralOpenedV1(Contract):
+    """A warning was referred to an agency, with the working-day deadline for its answer."""
+
+    event_type: ClassVar[str] = "cn.safetynet.referral.opened"
+    version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.REFERRAL_OPENED
+    summary: ClassVar[str] = "A warning was referred to an agency with a working-day deadline (转介)."
+
+    referral_id: str = Field(min_length=1)
+    flag_id: str
+    person_key: str
+    region_code: str = Field(pattern=r"^\d{6}$")
+    agency: Agency
+    opened_on: date
+    due_on: date
+    due_provisional: bool = Field(description="true when the holiday schedule of a counted year is unknown")
+    deadline_rule_id: str
+
+
+class ReferralResolvedV1(Contract):
+    """An agency answered a referral with an outcome."""
+
+    event_type: ClassVar[str] = "cn.safetynet.referral.resolved"
+    version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.REFERRAL_RESOLVED
+    summary: ClassVar[str] = "An agency resolved a referral with an outcome (纳入特困/低保/…/不符合条件)."
+
+    referral_id: str
+    flag_id: str
+    person_key: str
+    region_code: str = Field(pattern=r"^\d{6}$")
+    agency: Agency
+    outcome: Outcome
+    reason: str | None = None
+    resolved_on: date
+
+
+class ReferralOverdueV1(Contract):
+    """A referral passed its deadline without an answer (published once per breach)."""
+
+    event_type: ClassVar[str] = "cn.safetynet.referral.overdue"
+    version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.REFERRAL_OVERDUE
+    summary: ClassVar[str] = "A referral passed its working-day deadline unanswered (逾期)."
+
+    referral_id: str
+    person_key: str
+    region_code: str = Field(pattern=r"^\d{6}$")
+    agency: Agency
+    due_on: date
+    detected_on: date
+
+
+CONTRACTS: tuple[type[Contract], ...] = (ReferralOpenedV1, ReferralResolvedV1, ReferralOverdueV1)
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}

@@ -1,0 +1,183 @@
+"""The Kafka bus, through aiokafka: acks=all, manual commits after the handling transaction committed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from libs.common.messaging.bus import BusConsumer, BusUnavailable, Delivery, Record
+
+log = logging.getLogger(__name__)
+
+
+class KafkaBus:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str,
+        idempotence: bool = True,
+        topic_prefix: str = "",
+        partitions: int = 6,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 1_000,
+        send_timeout: float = 30.0,
+    ) -> None:
+        self._bootstrap = bootstrap_servers
+        self._client_id = client_id
+        self._idempotence = idempotence
+        self._prefix = topic_prefix
+        self._partitions = partitions
+        self._session_timeout_ms = session_timeout_ms
+        self._heartbeat_interval_ms = heartbeat_interval_ms
+        self._send_timeout = send_timeout
+        self._producer: AIOKafkaProducer | None = None
+
+    def _t(self, topic: str) -> str:
+        return self._prefix + topic
+
+    async def _producer_started(self) -> AIOKafkaProducer:
+        # Started lazily, so a service boots while the broker is down and its relay retries later.
+        if self._producer is None:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap,
+                client_id=self._client_id,
+                acks="all",
+                enable_idempotence=self._idempotence,
+                request_timeout_ms=int(self._send_timeout * 1000),
+                linger_ms=5,
+            )
+            try:
+                await producer.start()
+            except (KafkaError, OSError) as exc:
+                await producer.stop()
+                raise BusUnavailable(f"Kafka at {self._bootstrap}: {exc}") from exc
+            self._producer = producer
+        return self._producer
+
+    async def start(self) -> None:
+        """Nothing to do eagerly; see _producer_started."""
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def ensure_topics(self, topics: Sequence[str]) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            wanted = [
+                NewTopic(self._t(t), num_partitions=self._partitions, replication_factor=1)
+                for t in topics
+                if self._t(t) not in existing
+            ]
+            if wanted:
+                with contextlib.suppress(TopicAlreadyExistsError):  # another service created it first
+                    await admin.create_topics(wanted)
+        except (KafkaError, OSError) as exc:
+            raise BusUnavailable(f"Kafka at {self._bootstrap}: {exc}") from exc
+        finally:
+            await admin.close()
+
+    async def publish(self, records: Sequence[Record]) -> None:
+        if not records:
+            return
+        try:
+            producer = await self._producer_started()
+            futures = [
+                await producer.send(self._t(r.topic), r.value, key=r.key.encode(), headers=list(r.headers))
+                for r in records
+            ]
+            await asyncio.wait_for(asyncio.gather(*futures), self._send_timeout)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            # The producer may hold half-sent batches; a fresh one on the next attempt is simplest.
+            await self.stop()
+            raise BusUnavailable(f"publish to Kafka failed: {exc!r}") from exc
+
+    def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
+        return KafkaConsumer(self, self._prefix + group, [self._t(t) for t in topics])
+
+    def _new_consumer(self, group: str, topics: list[str]) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=self._heartbeat_interval_ms,
+            rebalance_timeout_ms=self._session_timeout_ms,
+        )
+
+
+class KafkaConsumer:
+    def __init__(self, bus: KafkaBus, group: str, topics: list[str]) -> None:
+        self._bus = bus
+        self._group = group
+        self._topics = topics
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        consumer = self._bus._new_consumer(self._group, self._topics)
+        try:
+            await consumer.start()
+        except (KafkaError, OSError) as exc:
+            await consumer.stop()
+            raise BusUnavailable(f"Kafka consumer {self._group}: {exc}") from exc
+        self._consumer = consumer
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+    def _c(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            raise RuntimeError("consumer used before start()")
+        return self._consumer
+
+    async def fetch(self, max_records: int, timeout: float) -> list[Delivery]:
+        try:
+            batches = await self._c().getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+        except KafkaError as exc:
+            raise BusUnavailable(str(exc)) from exc
+        out: list[Delivery] = []
+        for tp, messages in batches.items():
+            for m in messages:
+                key = m.key.decode() if m.key is not None else None
+                out.append(Delivery(tp.topic, tp.partition, m.offset, key, m.value, tuple(m.headers)))
+        return out
+
+    async def commit(self, deliveries: Sequence[Delivery]) -> None:
+        offsets: dict[TopicPartition, int] = {}
+        for d in deliveries:
+            tp = TopicPartition(d.topic, d.partition)
+            offsets[tp] = max(offsets.get(tp, 0), d.offset + 1)
+        if offsets:
+            try:
+                await self._c().commit(offsets)
+            except KafkaError as exc:
+                # Typically a rebalance took the partition away; its new owner redelivers, the inbox
+                # absorbs the repeat.
+                raise BusUnavailable(f"commit failed: {exc!r}") from exc
+
+    async def rewind(self) -> None:
+        consumer = self._c()
+        for tp in consumer.assignment():
+            try:
+                committed = await consumer.committed(tp)
+            except KafkaError as exc:
+                raise BusUnavailable(str(exc)) from exc
+            if committed is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, committed)

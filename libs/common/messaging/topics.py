@@ -1,0 +1,26 @@
+"""Topic names. Every topic is keyed by the pseudonymous person key, so one person's events stay in order."""
+
+from __future__ import annotations
+
+ROSTER_CHANGED = "roster.changed"
+ENROLLMENT_CHANGED = "enrollment.changed"
+CLAIMS_SETTLED = "claims.settled"
+RISK_FLAGGED = "risk.flagged"
+REFERRAL_OPENED = "referral.opened"
+REFERRAL_RESOLVED = "referral.resolved"
+REFERRAL_OVERDUE = "referral.overdue"
+
+PUBLISHED_TOPICS = (
+    ROSTER_CHANGED,
+    ENROLLMENT_CHANGED,
+    CLAIMS_SETTLED,
+    RISK_FLAGGED,
+    REFERRAL_OPENED,
+    REFERRAL_RESOLVED,
+    REFERRAL_OVERDUE,
+)
+
+
+def dead_letter_topic(consumer_group: str) -> str:
+    """One dead-letter topic per consumer group, so each owner sees only its own poison."""
+    return f"{consumer_group}.dead-letter"

@@ -1,0 +1,109 @@
+"""A unit of work: one database transaction that holds a service's state change *and* its outgoing events.
+
+Events go into the outbox table inside the same transaction, so either both the state and the events are
+committed or neither is; the relay publishes them afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from libs.common.messaging.contracts import Contract
+from libs.common.messaging.envelope import Envelope, new_event_id
+from libs.common.messaging.tables import MessagingTables
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tables: MessagingTables,
+        source: str,
+        committed: asyncio.Event | None = None,
+    ) -> None:
+        self._engine = engine
+        self._tables = tables
+        self._source = source
+        self._committed_signal = committed
+        self._conn: AsyncConnection | None = None
+        self._tx: AsyncTransaction | None = None
+        self._pending: list[Envelope] = []
+
+    @property
+    def conn(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._engine.connect()
+        self._tx = await self._conn.begin()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                await self._conn.close()
+            self._conn = self._tx = None
+
+    def publish(
+        self,
+        event: Contract,
+        *,
+        subject: str,
+        caused_by: Envelope | None = None,
+        correlation_id: str | None = None,
+    ) -> Envelope:
+        """Queue an event for the outbox; it is written on commit, in the same transaction."""
+        event_id = new_event_id()
+        envelope = Envelope(
+            id=event_id,
+            source=self._source,
+            type=event.event_type,
+            subject=subject,
+            schemaversion=event.version,
+            dataschema=f"urn:safetynet:schema:{event.event_type}:v{event.version}",
+            correlationid=correlation_id or (caused_by.correlationid if caused_by else event_id),
+            causationid=caused_by.id if caused_by else None,
+            data=event.model_dump(mode="json"),
+        )
+        self._pending.append(envelope)
+        return envelope
+
+    async def commit(self) -> None:
+        if self._tx is None:
+            raise RuntimeError("nothing to commit")
+        if self._pending:
+            await self.conn.execute(
+                self._tables.outbox.insert(),
+                [
+                    {
+                        "event_id": e.id,
+                        "topic": _topic_of(e),
+                        "key": e.subject,
+                        "event_type": e.type,
+                        "payload": e.to_bytes(),
+                    }
+                    for e in self._pending
+                ],
+            )
+        await self._tx.commit()
+        self._pending = []
+        if self._committed_signal is not None:
+            self._committed_signal.set()  # wake the relay now rather than at its next poll
+
+
+def _topic_of(envelope: Envelope) -> str:
+    from libs.common.messaging.contracts import REGISTRY
+
+    return REGISTRY.latest(envelope.type).topic

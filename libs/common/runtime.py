@@ -1,0 +1,123 @@
+"""What every service is made of: its own database, the bus, the outbox relay and its consumers.
+
+Built by each service's bootstrap from settings; nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from libs.common.db import create_engine
+from libs.common.idcard import person_key
+from libs.common.messaging import topics
+from libs.common.messaging.bus import Bus, BusUnavailable
+from libs.common.messaging.consumer import ConsumerRunner, Handler
+from libs.common.messaging.contracts import Contract
+from libs.common.messaging.embedded_bus import EmbeddedBus
+from libs.common.messaging.kafka_bus import KafkaBus
+from libs.common.messaging.outbox_relay import OutboxRelay
+from libs.common.messaging.tables import MessagingTables
+from libs.common.messaging.unit_of_work import UnitOfWork
+from libs.common.migrations import upgrade
+from libs.common.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_bus(settings: Settings, client_id: str) -> Bus:
+    if settings.bus == "kafka":
+        return KafkaBus(
+            settings.kafka_bootstrap_servers,
+            client_id=client_id,
+            idempotence=settings.kafka_idempotence,
+            topic_prefix=settings.topic_prefix,
+            partitions=settings.kafka_partitions,
+        )
+    return EmbeddedBus(settings.embedded_bus_url(), topic_prefix=settings.topic_prefix)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        *,
+        name: str,
+        settings: Settings,
+        tables: MessagingTables,
+        migrations: Path,
+        bus: Bus | None = None,
+    ) -> None:
+        """``bus`` is shared when several services run in one process; otherwise the runtime makes its own."""
+        self.name = name
+        self.settings = settings
+        self.tables = tables
+        self.engine = create_engine(settings.service_database_url(name))
+        self.bus = bus or build_bus(settings, name)
+        self._owns_bus = bus is None
+        self._migrations = migrations
+        self.relay = OutboxRelay(self.engine, tables, self.bus)
+        self.consumers: list[ConsumerRunner] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def person_key(self, id_number: str) -> str:
+        return person_key(id_number, self.settings.person_key_secret.get_secret_value().encode())
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.tables, f"/safetynet/{self.name}", self.relay.wakeup)
+
+    def subscribe(self, handlers: Mapping[type[Contract], Handler]) -> ConsumerRunner:
+        runner = ConsumerRunner(
+            group=self.name, bus=self.bus, uow_factory=self.uow, handlers=handlers, inbox=self.tables.inbox
+        )
+        self.consumers.append(runner)
+        return runner
+
+    async def migrate(self) -> None:
+        await upgrade(self.engine, self._migrations)
+
+    async def start(self) -> None:
+        await self.migrate()
+        if self._owns_bus:
+            await self.bus.start()
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        self._tasks.append(asyncio.create_task(self._run_consumers(), name=f"{self.name}-consumers"))
+
+    async def _ensure_topics(self) -> None:
+        wanted = [*topics.PUBLISHED_TOPICS, *(topics.dead_letter_topic(c.group) for c in self.consumers)]
+        backoff = 0.5
+        while True:
+            try:
+                await self.bus.ensure_topics(wanted)
+                return
+            except BusUnavailable as exc:
+                log.warning("%s: cannot create topics yet (%s); retrying in %.1fs", self.name, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def _run_consumers(self) -> None:
+        await self._ensure_topics()
+        async with asyncio.TaskGroup() as group:
+            for runner in self.consumers:
+                group.create_task(runner.run())
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        for runner in self.consumers:
+            await runner.stop()
+        if self._owns_bus:
+            await self.bus.stop()
+        await self.engine.dispose()
+
+    async def healthy(self) -> bool:
+        async with self.engine.connect() as conn:
+            return bool(await conn.scalar(sa.select(1)))

@@ -1,0 +1,38 @@
+"""The FastAPI shell every service shares: problem details, auth keys, /healthz, and the runtime lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from libs.common.auth import ApiKeys
+from libs.common.problems import install_problem_handlers
+from libs.common.runtime import ServiceRuntime
+
+
+def create_app(runtime: ServiceRuntime, *, title: str, description: str, routers: Sequence[APIRouter]) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.api_keys = ApiKeys.from_settings(runtime.settings)
+    install_problem_handlers(app)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> JSONResponse:
+        """Liveness and database reachability."""
+        ok = await runtime.healthy()
+        return JSONResponse({"service": runtime.name, "ok": ok}, status_code=200 if ok else 503)
+
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,34 @@
+"""The assistance service's own tables, plus its outbox and inbox."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from libs.common.db import utcnow_column_default
+from libs.common.messaging.tables import messaging_tables
+
+metadata = sa.MetaData()
+messaging = messaging_tables(metadata)
+
+Money = sa.Numeric(14, 2, asdecimal=True)
+
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("person_key", sa.String(64), nullable=False, index=True),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("settlement_date", sa.Date, nullable=False),
+    sa.Column("diagnosis", sa.String(200), nullable=False),
+    sa.Column("total_cost", Money, nullable=False),
+    sa.Column("basic_insurance_paid", Money, nullable=False),
+    sa.Column("critical_illness_paid", Money, nullable=False),
+    sa.Column("medical_assistance_paid", Money, nullable=False),
+    sa.Column("other_paid", Money, nullable=False),
+    sa.Column("personal_burden", Money, nullable=False),
+    sa.Column("corrects_claim_id", sa.String(64), nullable=True),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, default=utcnow_column_default),
+)

@@ -1,0 +1,35 @@
+"""Bootstrap: build the monitoring service from settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from libs.common.messaging.bus import Bus
+from libs.common.policy import load_book
+from libs.common.runtime import ServiceRuntime
+from libs.common.settings import Settings
+from libs.common.web import create_app
+from services.monitoring.api import router
+from services.monitoring.consumers import handler_table
+from services.monitoring.tables import messaging
+
+NAME = "monitoring"
+
+
+def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
+    runtime = ServiceRuntime(
+        name=NAME,
+        settings=settings,
+        tables=messaging,
+        migrations=Path(__file__).parent / "migrations",
+        bus=bus,
+    )
+    runtime.subscribe(handler_table(load_book(settings.policies_dir)))
+    return create_app(
+        runtime,
+        title="safetynet monitoring (监测预警)",
+        description="Keeps each person's yearly medical burden and raises risk.flagged at the region's thresholds.",
+        routers=[router],
+    )

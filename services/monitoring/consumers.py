@@ -1,0 +1,17 @@
+"""The topics the monitoring service listens to, and the handler for each contract."""
+
+from __future__ import annotations
+
+from libs.common.messaging.consumer import Handler
+from libs.common.messaging.contracts import Contract
+from libs.common.messaging.contracts.assistance import ClaimSettledV1
+from libs.common.messaging.contracts.enrollment import RosterChangedV1
+from libs.common.policy import PolicyBook
+from services.monitoring import handlers
+
+
+def handler_table(book: PolicyBook) -> dict[type[Contract], Handler]:
+    return {
+        RosterChangedV1: handlers.on_roster_changed,
+        ClaimSettledV1: handlers.make_on_claim_settled(book),
+    }

@@ -1,0 +1,79 @@
+"""The monitoring service's own tables (its read model of the roster, the yearly accumulators, the flags)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from libs.common.db import utcnow_column_default
+from libs.common.messaging.tables import BigId, messaging_tables
+
+metadata = sa.MetaData()
+messaging = messaging_tables(metadata)
+Money = sa.Numeric(14, 2, asdecimal=True)
+
+# Learned from roster.changed: which categories a person holds, and from when to when.
+category_periods = sa.Table(
+    "category_periods",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("person_key", sa.String(64), nullable=False, index=True),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_to", sa.Date, nullable=True),  # exclusive; null = still held
+)
+
+persons = sa.Table(
+    "persons",
+    metadata,
+    sa.Column("person_key", sa.String(64), primary_key=True),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("township", sa.String(100), nullable=True),
+    sa.Column("village", sa.String(100), nullable=True),
+)
+
+# One row per business claim: a claim id seen again (under a new event id) is not counted twice.
+claim_facts = sa.Table(
+    "claim_facts",
+    metadata,
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("person_key", sa.String(64), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("total_cost", Money, nullable=False),
+    sa.Column("burden", Money, nullable=False),
+    sa.Column("superseded_by", sa.String(64), nullable=True),
+)
+
+year_burdens = sa.Table(
+    "year_burdens",
+    metadata,
+    sa.Column("person_key", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("total_cost", Money, nullable=False),
+    sa.Column("burden", Money, nullable=False),
+)
+
+risk_flags = sa.Table(
+    "risk_flags",
+    metadata,
+    sa.Column("flag_id", sa.String(64), primary_key=True),
+    sa.Column("person_key", sa.String(64), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("level", sa.String(20), nullable=False),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("category", sa.String(40), nullable=True),
+    sa.Column("policy_pack_id", sa.String(100), nullable=False),
+    sa.Column("rule_id", sa.String(100), nullable=False),
+    sa.Column("threshold", Money, nullable=False),
+    sa.Column("cumulative_total_cost", Money, nullable=False),
+    sa.Column("cumulative_burden", Money, nullable=False),
+    sa.Column("claim_id", sa.String(64), nullable=False),
+    sa.Column("risk_description", sa.Text, nullable=False),
+    sa.Column("flagged_at", sa.DateTime(timezone=True), nullable=False, default=utcnow_column_default),
+    # A person is flagged once per year per level.
+    sa.UniqueConstraint("person_key", "year", "level", name="uq_risk_flags_once_per_level"),
+)

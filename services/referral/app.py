@@ -1,0 +1,37 @@
+"""Bootstrap: build the referral service from settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from libs.common.calendar import WorkingCalendar
+from libs.common.messaging.bus import Bus
+from libs.common.policy import load_book
+from libs.common.runtime import ServiceRuntime
+from libs.common.settings import Settings
+from libs.common.web import create_app
+from services.referral.api import router
+from services.referral.consumers import handler_table
+from services.referral.tables import messaging
+
+NAME = "referral"
+
+
+def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
+    runtime = ServiceRuntime(
+        name=NAME,
+        settings=settings,
+        tables=messaging,
+        migrations=Path(__file__).parent / "migrations",
+        bus=bus,
+    )
+    calendar = WorkingCalendar.from_file(settings.holidays_file)
+    runtime.subscribe(handler_table(load_book(settings.policies_dir), calendar))
+    return create_app(
+        runtime,
+        title="safetynet referral (转介与反馈)",
+        description="Opens referrals from risk.flagged with working-day deadlines and serves them to agencies.",
+        routers=[router],
+    )

@@ -1,0 +1,62 @@
+"""Event handlers of the referral service: a warning opens one referral per agency the pack names."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from libs.common.calendar import WorkingCalendar
+from libs.common.messaging.consumer import Handler
+from libs.common.messaging.contracts.monitoring import RiskFlaggedV1
+from libs.common.messaging.contracts.referral import ReferralOpenedV1
+from libs.common.messaging.envelope import Envelope, new_event_id
+from libs.common.messaging.unit_of_work import UnitOfWork
+from libs.common.policy import PolicyBook
+from services.referral import domain
+from services.referral.tables import referrals
+
+
+def make_on_risk_flagged(book: PolicyBook, calendar: WorkingCalendar) -> Handler:
+    async def on_risk_flagged(uow: UnitOfWork, flag: RiskFlaggedV1, envelope: Envelope) -> None:
+        # The flag's own time, not the clock at handling, so a redelivered flag gets the same deadline.
+        opened_on = domain.local_date(envelope.time)
+        pack = book.for_county(flag.region_code, opened_on)
+        rule = pack.referral
+        deadline = domain.response_deadline(calendar, opened_on, rule.response_working_days)
+        r = referrals.c
+        for agency in rule.agencies:
+            exists = await uow.conn.scalar(
+                sa.select(sa.func.count()).where(r.flag_id == flag.flag_id, r.agency == agency.value)
+            )
+            if exists:
+                continue
+            opened = ReferralOpenedV1(
+                referral_id=new_event_id(),
+                flag_id=flag.flag_id,
+                person_key=flag.person_key,
+                region_code=flag.region_code,
+                agency=agency,
+                opened_on=opened_on,
+                due_on=deadline.due,
+                due_provisional=deadline.provisional,
+                deadline_rule_id=f"{pack.id}:referral",
+            )
+            await uow.conn.execute(
+                referrals.insert().values(
+                    referral_id=opened.referral_id,
+                    flag_id=flag.flag_id,
+                    person_key=flag.person_key,
+                    id_number=flag.id_number,
+                    name=flag.name,
+                    region_code=flag.region_code,
+                    agency=agency.value,
+                    risk_description=flag.risk_description,
+                    opened_on=opened_on,
+                    due_on=deadline.due,
+                    due_provisional=deadline.provisional,
+                    deadline_rule_id=opened.deadline_rule_id,
+                    status="open",
+                )
+            )
+            uow.publish(opened, subject=flag.person_key, caused_by=envelope)
+
+    return on_risk_flagged
