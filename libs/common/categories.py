@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
+from libs.common.rules import RuleViolation
+
 
 class Category(StrEnum):
     TEKUN = "tekun"
@@ -82,7 +84,9 @@ def parse_category(value: object) -> Category:
         return value
     if isinstance(value, str) and value.strip() in _BY_TEXT:
         return _BY_TEXT[value.strip()]
-    raise ValueError(f"unknown category {value!r} / 未知人员类别; known: {', '.join(c.value for c in Category)}")
+    raise RuleViolation(
+        "known_category", f"unknown category {value!r} / 未知人员类别; known: {', '.join(c.value for c in Category)}"
+    )
 
 
 CategoryField = Annotated[Category, BeforeValidator(parse_category)]

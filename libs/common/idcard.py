@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 
+from libs.common.rules import RuleViolation
+
 __all__ = [
     "IdMaskingFilter",
     "InvalidIdNumber",
@@ -45,11 +47,11 @@ _ID_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 _WHITESPACE = re.compile(r"\s+")
 
 
-class InvalidIdNumber(ValueError):
+class InvalidIdNumber(RuleViolation):
     """An ID number failed one rule; ``rule`` is a short machine code for APIs and metrics."""
 
     def __init__(self, rule: Rule, message: str) -> None:
-        super().__init__(message)
+        super().__init__(rule, message)
         self.rule: Rule = rule
 
 

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,11 +23,17 @@ def _config(script_location: Path, connection: sa.Connection | None = None) -> C
     return cfg
 
 
+# Alembic keeps its migration context in a process global; several services starting in one process must
+# take turns, or one service's migration runs against another's connection.
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
 async def upgrade(engine: AsyncEngine, script_location: Path) -> None:
     def _run(sync_conn: sa.Connection) -> None:
         command.upgrade(_config(script_location, sync_conn), "head")
 
-    async with engine.begin() as conn:
+    turn = _turns.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with turn, engine.begin() as conn:
         await conn.run_sync(_run)
 
 

@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
+from libs.common.rules import RuleViolation
+
 __all__ = ["FEN", "NonNegativeYuan", "Yuan", "format_yuan", "parse_yuan", "to_yuan"]
 
 FEN = Decimal("0.01")
@@ -34,7 +36,7 @@ def to_yuan(value: Decimal | int | str) -> Decimal:
     try:
         rounded = amount.quantize(FEN, rounding=ROUND_HALF_UP)
     except InvalidOperation:
-        raise ValueError("amount out of range / 金额超出范围") from None
+        raise RuleViolation("amount_range", "amount out of range / 金额超出范围") from None
     # Avoid "-0.00" in texts and equality-sensitive comparisons of serialised values.
     return rounded if rounded != 0 else Decimal("0.00")
 
@@ -47,20 +49,24 @@ def parse_yuan(value: object) -> Decimal:
     NaN and Infinity. ValueError rather than TypeError so pydantic reports it as a validation error.
     """
     if isinstance(value, bool):
-        raise ValueError("a boolean is not an amount / 金额不能为布尔值")
+        raise RuleViolation("amount_format", "a boolean is not an amount / 金额不能为布尔值")
     if isinstance(value, float):
         amount = Decimal(str(value))
         if amount.is_finite() and abs(amount) >= _FLOAT_LIMIT:
-            raise ValueError("amounts of 10^13 or more must be sent as strings / 超大金额请以字符串传送")
+            raise RuleViolation(
+                "amount_format", "amounts of 10^13 or more must be sent as strings / 超大金额请以字符串传送"
+            )
     elif isinstance(value, Decimal | int | str):
         amount = _to_decimal(value)
     else:
-        raise ValueError(f"expected a number or a string, got {type(value).__name__} / 金额格式错误")
+        raise RuleViolation(
+            "amount_format", f"expected a number or a string, got {type(value).__name__} / 金额格式错误"
+        )
     if not amount.is_finite():
-        raise ValueError("amount must be finite / 金额必须是有限数")
+        raise RuleViolation("amount_format", "amount must be finite / 金额必须是有限数")
     yuan = to_yuan(amount)
     if yuan != amount:
-        raise ValueError(_TOO_MANY_PLACES)
+        raise RuleViolation("two_decimals", _TOO_MANY_PLACES)
     return yuan
 
 
@@ -71,7 +77,7 @@ def format_yuan(d: Decimal) -> str:
 
 def _require_non_negative(d: Decimal) -> Decimal:
     if d < 0:
-        raise ValueError("must be >= 0 / 金额不能为负")
+        raise RuleViolation("non_negative", "must be >= 0 / 金额不能为负")
     return d
 
 
@@ -82,7 +88,7 @@ def _to_decimal(value: Decimal | int | str) -> Decimal:
     if isinstance(value, str):
         text = value.strip()
         if not _PLAIN_NUMBER.fullmatch(text):
-            raise ValueError(f"not a plain decimal amount: {value!r} / 金额格式错误")
+            raise RuleViolation("amount_format", f"not a plain decimal amount: {value!r} / 金额格式错误")
         return Decimal(text)
     if isinstance(value, Decimal | int):
         return Decimal(value)

@@ -63,6 +63,8 @@ def problem_response(
 def _field_name(loc: tuple[Any, ...]) -> str:
     # Drop the "body"/"query" prefix and pydantic's function-validator segments.
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header") and "[" not in str(p)]
+    if len(loc) == 2 and loc[0] == "body" and isinstance(loc[1], int):
+        return "body"  # a JSON syntax error: pydantic points at a character offset, not a field
     return ".".join(parts) or "body"
 
 

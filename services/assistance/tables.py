@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from libs.common.db import utcnow_column_default
+from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.messaging.tables import messaging_tables
 
 metadata = sa.MetaData()
@@ -30,5 +30,5 @@ claims = sa.Table(
     sa.Column("personal_burden", Money, nullable=False),
     sa.Column("corrects_claim_id", sa.String(64), nullable=True),
     sa.Column("recorded_by", sa.String(100), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, default=utcnow_column_default),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
 )

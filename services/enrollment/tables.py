@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from libs.common.db import utcnow_column_default
+from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.messaging.tables import messaging_tables
 
 metadata = sa.MetaData()
@@ -25,7 +25,7 @@ roster_changes = sa.Table(
     sa.Column("effective_date", sa.Date, nullable=False),
     sa.Column("list_date", sa.Date, nullable=False),
     sa.Column("agency", sa.String(40), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, default=utcnow_column_default),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
     # The same change sent again (a re-sent file, a retry) is one change.
     sa.UniqueConstraint("person_key", "category", "change_type", "effective_date", name="uq_roster_change"),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from libs.common.db import utcnow_column_default
+from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.messaging.tables import BigId, messaging_tables
 
 metadata = sa.MetaData()
@@ -73,7 +73,7 @@ risk_flags = sa.Table(
     sa.Column("cumulative_burden", Money, nullable=False),
     sa.Column("claim_id", sa.String(64), nullable=False),
     sa.Column("risk_description", sa.Text, nullable=False),
-    sa.Column("flagged_at", sa.DateTime(timezone=True), nullable=False, default=utcnow_column_default),
+    sa.Column("flagged_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
     # A person is flagged once per year per level.
     sa.UniqueConstraint("person_key", "year", "level", name="uq_risk_flags_once_per_level"),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from libs.common.db import utcnow_column_default
+from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.messaging.tables import messaging_tables
 
 metadata = sa.MetaData()
@@ -26,7 +26,7 @@ referrals = sa.Table(
     sa.Column("due_provisional", sa.Boolean, nullable=False),
     sa.Column("deadline_rule_id", sa.String(100), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, default=utcnow_column_default),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
     sa.UniqueConstraint("flag_id", "agency", name="uq_referrals_one_per_agency"),
     sa.Index("ix_referrals_open_due", "status", "due_on"),
 )

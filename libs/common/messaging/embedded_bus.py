@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from libs.common.db import create_engine, utcnow_column_default
+from libs.common.db import UtcDateTime, create_engine, utcnow_column_default
 from libs.common.messaging.bus import BusConsumer, BusUnavailable, Delivery, Record
 
 metadata = sa.MetaData()
@@ -26,7 +26,7 @@ bus_log = sa.Table(
     sa.Column("key", sa.String(200), nullable=True),
     sa.Column("value", sa.LargeBinary, nullable=False),
     sa.Column("headers", sa.JSON, nullable=False),
-    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False, default=utcnow_column_default),
+    sa.Column("stored_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
     sa.Index("ix_bus_log_topic_offset", "topic", "offset"),
 )
 bus_positions = sa.Table(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from libs.common.db import utcnow_column_default
+from libs.common.db import UtcDateTime, utcnow_column_default
 
 BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
@@ -27,8 +27,8 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         sa.Column("key", sa.String(200), nullable=False),
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("payload", sa.LargeBinary, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, default=utcnow_column_default),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
+        sa.Column("published_at", UtcDateTime(), nullable=True),
         # The relay only ever looks for unpublished rows; keep that lookup small as the table grows.
         sa.Index(
             "ix_outbox_unpublished",
@@ -42,6 +42,6 @@ def messaging_tables(metadata: sa.MetaData) -> MessagingTables:
         metadata,
         sa.Column("consumer", sa.String(200), primary_key=True),
         sa.Column("event_id", sa.String(64), primary_key=True),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, default=utcnow_column_default),
+        sa.Column("processed_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
     )
     return MessagingTables(outbox, inbox)
