@@ -38,6 +38,8 @@ def build_bus(settings: Settings, client_id: str) -> Bus:
             idempotence=settings.kafka_idempotence,
             topic_prefix=settings.topic_prefix,
             partitions=settings.kafka_partitions,
+            session_timeout_ms=settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=max(100, settings.kafka_session_timeout_ms // 10),
         )
     return EmbeddedBus(settings.embedded_bus_url(), topic_prefix=settings.topic_prefix)
 

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # Apache Kafka supports the idempotent producer; some Kafka-protocol brokers (tansu) reject it.
     kafka_idempotence: bool = True
     kafka_partitions: int = 6
+    # How long a silent consumer keeps its partitions; shorter = faster takeover after a crash, more rebalances.
+    kafka_session_timeout_ms: int = 10_000
     # Prepended to every topic and consumer group: lets tests and tenants share one broker.
     topic_prefix: str = ""
     # JSON object {token: {"agency": ..., "region": ..., "name": ...}}; see libs/common/auth.py.
