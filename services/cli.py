@@ -5,51 +5,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import uvicorn
-from fastapi import FastAPI
 
 from libs.common.logging_setup import configure_logging
-from libs.common.messaging.bus import Bus
-from libs.common.runtime import build_bus
 from libs.common.settings import Settings
-from services.assistance.app import build as build_assistance
-from services.enrollment.app import build as build_enrollment
-from services.monitoring.app import build as build_monitoring
-from services.referral.app import build as build_referral
+from services.system import SERVICES, running
 
-Builder = Callable[[Settings, Bus | None], FastAPI]
-SERVICES: dict[str, tuple[Builder, int]] = {
-    "enrollment": (build_enrollment, 8001),
-    "monitoring": (build_monitoring, 8002),
-    "referral": (build_referral, 8003),
-    "assistance": (build_assistance, 8004),
-}
 log = logging.getLogger("safetynet")
 
 
-async def _serve(apps: Sequence[tuple[str, FastAPI, int]], host: str) -> None:
-    servers = [
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
-        for _name, app, port in apps
-    ]
-    await asyncio.gather(*(s.serve() for s in servers))
-
-
-async def run_all(settings: Settings, host: str) -> None:
-    # One embedded bus for all four, so a publish wakes the other services' consumers at once.
-    shared = build_bus(settings, "safetynet") if settings.bus == "embedded" else None
-    if shared is not None:
-        await shared.start()
-    try:
-        apps = [(name, build(settings, shared), port) for name, (build, port) in SERVICES.items()]
-        for name, _app, port in apps:
-            log.info("%-10s http://%s:%d/docs", name, host, port)
-        await _serve(apps, host)
-    finally:
-        if shared is not None:
-            await shared.stop()
+async def serve(settings: Settings, host: str, only: str | None = None, port: int | None = None) -> None:
+    async with running(settings, only) as apps:
+        servers = []
+        for name, app in apps.items():
+            bound = port or SERVICES[name][1]
+            log.info("%-10s http://%s:%d/docs", name, host, bound)
+            # Lifespan is ours (services started above), so uvicorn only serves HTTP.
+            config = uvicorn.Config(app, host=host, port=bound, lifespan="off", log_config=None, access_log=False)
+            servers.append(uvicorn.Server(config))
+        await asyncio.gather(*(s.serve() for s in servers))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -64,11 +40,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = Settings()
     configure_logging(settings.log_level)
     if args.command == "run":
-        if args.service:
-            build, default_port = SERVICES[args.service]
-            asyncio.run(_serve([(args.service, build(settings, None), args.port or default_port)], args.host))
-        else:
-            asyncio.run(run_all(settings, args.host))
+        asyncio.run(serve(settings, args.host, args.service, args.port))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from libs.common.deps import Runtime
 from libs.common.idcard import IdNumber, mask_id_number
 from libs.common.money import NonNegativeYuan
 from libs.common.problems import Problem
+from libs.common.rules import RuleViolation
 from services.assistance import handlers
 from services.assistance.domain import ClaimRejected, SettledClaim
 
@@ -45,7 +46,7 @@ class ClaimIn(BaseModel):
     @classmethod
     def _not_in_future(cls, value: date) -> date:
         if value > date.today():
-            raise ValueError("settlement date is in the future / 结算日期不能晚于今天")
+            raise RuleViolation("not_in_future", "settlement date is in the future / 结算日期不能晚于今天")
         return value
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -10,12 +10,14 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from libs.common.agencies import Agency
-from libs.common.auth import Principal, allow
+from libs.common.auth import Principal, allow, require_region
 from libs.common.deps import Runtime
 from libs.common.idcard import mask_id_number
-from libs.common.money import NonNegativeYuan
+from libs.common.money import NonNegativeYuan, Yuan
+from libs.common.problems import Problem
 from libs.common.regions import region_prefix
-from services.monitoring.tables import risk_flags
+from services.monitoring.handlers import categories_on
+from services.monitoring.tables import persons, risk_flags, year_burdens
 
 router = APIRouter(tags=["monitoring"])
 Reader = Annotated[
@@ -58,3 +60,34 @@ async def list_flags(
     async with runtime.engine.connect() as conn:
         rows = (await conn.execute(query)).all()
     return [FlagOut.model_validate({**r._mapping, "id_number": mask_id_number(r.id_number)}) for r in rows]
+
+
+class PersonYearOut(BaseModel):
+    person_key: str
+    year: int
+    region_code: str | None
+    categories_today: list[str]
+    total_cost: Yuan
+    burden: Yuan
+
+
+@router.get("/persons/{person_key}/years/{year}", response_model=PersonYearOut)
+async def person_year(person_key: str, year: int, principal: Reader, runtime: Runtime) -> PersonYearOut:
+    """One person's categories held today and cumulative cost and burden for a year."""
+    async with runtime.engine.connect() as conn:
+        region = await conn.scalar(sa.select(persons.c.region_code).where(persons.c.person_key == person_key))
+        y = year_burdens.c
+        row = (await conn.execute(sa.select(year_burdens).where(y.person_key == person_key, y.year == year))).first()
+        region = region or (row.region_code if row else None)
+        if region is None:
+            raise Problem(404, "not-found", "Person unknown / 无此人员", f"no roster entry or claim for {person_key}")
+        require_region(principal, region)
+        held = await categories_on(conn, person_key, date.today())
+    return PersonYearOut(
+        person_key=person_key,
+        year=year,
+        region_code=region,
+        categories_today=sorted(c.value for c in held),
+        total_cost=row.total_cost if row else 0,
+        burden=row.burden if row else 0,
+    )

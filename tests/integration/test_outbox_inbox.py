@@ -153,3 +153,18 @@ async def test_inbox_rows_are_written_in_the_handling_transaction(harness: Harne
     async with harness.engine.connect() as conn:
         consumers = (await conn.execute(sa.select(harness.runner._inbox.c.consumer))).scalars().all()
     assert consumers == [harness.runner.group]
+
+
+async def test_only_one_relay_publishes_at_a_time_on_postgresql(database_url_template: str, harness: Harness) -> None:
+    if not database_url_template.startswith("postgresql"):
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite is one process")
+    from libs.common.messaging.outbox_relay import RELAY_LOCK
+
+    async with harness.uow() as uow:
+        uow.publish(claim("c-1"), subject="p1")
+        await uow.commit()
+    async with harness.engine.connect() as other_replica:
+        assert await other_replica.scalar(sa.select(sa.func.pg_try_advisory_lock(RELAY_LOCK)))
+        assert await harness.relay.publish_pending() == 0  # the other replica holds the turn
+        await other_replica.scalar(sa.select(sa.func.pg_advisory_unlock(RELAY_LOCK)))
+    assert await harness.relay.publish_pending() == 1

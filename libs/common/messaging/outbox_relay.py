@@ -20,6 +20,7 @@ from libs.common.messaging.envelope import CONTENT_TYPE
 from libs.common.messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
+RELAY_LOCK = 0x5AFE_0B0C  # advisory lock id: one relay per service database publishes at a time
 
 
 class OutboxRelay:
@@ -50,6 +51,19 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """One pass: publish up to a batch of rows. Returns how many were published."""
+        async with self._engine.connect() as lock_conn:
+            if lock_conn.dialect.name != "postgresql":
+                return await self._publish_batch()
+            # Replicas of a service share one outbox; one relay at a time keeps each person's events in order.
+            if not await lock_conn.scalar(sa.select(sa.func.pg_try_advisory_lock(RELAY_LOCK))):
+                return 0
+            try:
+                return await self._publish_batch()
+            finally:
+                await lock_conn.execute(sa.select(sa.func.pg_advisory_unlock(RELAY_LOCK)))
+                await lock_conn.commit()
+
+    async def _publish_batch(self) -> int:
         o = self._outbox
         async with self._engine.connect() as conn:
             rows = (
