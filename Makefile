@@ -26,7 +26,7 @@ test: lint
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy libs services
+	$(BIN)/mypy libs services tests
 
 # Regenerate deploy/asyncapi.yaml and deploy/openapi/*.json from the code; commit the result.
 specs: $(VENV)/.installed
