@@ -59,9 +59,7 @@ def contract_schemas() -> dict[str, dict[str, Any]]:
 
 def asyncapi() -> dict[str, Any]:
     models = REGISTRY.models()
-    _, top = models_json_schema(
-        [(m, "serialization") for m in models], ref_template="#/components/schemas/{model}"
-    )
+    _, top = models_json_schema([(m, "serialization") for m in models], ref_template="#/components/schemas/{model}")
     schemas = dict(top.get("$defs", {}))
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator
 
+from libs.common.clock import china_today
 from libs.common.rules import RuleViolation
 
 __all__ = [
@@ -80,7 +81,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidIdNumber("birth_date", "出生日期无效 / birth date is not a real date") from None
-    if not _EARLIEST_BIRTH <= birth <= (today or date.today()):
+    if not _EARLIEST_BIRTH <= birth <= (today or china_today()):
         raise InvalidIdNumber("birth_date", "出生日期超出范围 / birth date before 1900-01-01 or in the future")
     if check_digit(number[:17]) != number[17]:
         raise InvalidIdNumber("check_digit", "校验码错误 / check digit mismatch")

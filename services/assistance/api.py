@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal, allow, require_region
+from libs.common.clock import china_today
 from libs.common.deps import Runtime
 from libs.common.idcard import IdNumber, mask_id_number
 from libs.common.money import NonNegativeYuan
@@ -45,7 +46,7 @@ class ClaimIn(BaseModel):
     @field_validator("settlement_date")
     @classmethod
     def _not_in_future(cls, value: date) -> date:
-        if value > date.today():
+        if value > china_today():
             raise RuleViolation("not_in_future", "settlement date is in the future / 结算日期不能晚于今天")
         return value
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from libs.common.auth import Principal, allow, require_region
 from libs.common.categories import CategoryField
+from libs.common.clock import china_today
 from libs.common.deps import Runtime
 from libs.common.idcard import IdNumber, mask_id_number
 from libs.common.messaging.contracts.enrollment import ChangeType, RosterChangedV1
@@ -64,7 +65,7 @@ async def post_roster_change(
         change_id=new_event_id(),
         person_key=runtime.person_key(body.id_number),
         agency=principal.agency,
-        list_date=body.list_date or date.today(),
+        list_date=body.list_date or china_today(),
         **body.model_dump(exclude={"list_date"}),
     )
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal, allow, require_region
+from libs.common.clock import china_today
 from libs.common.deps import Runtime
 from libs.common.idcard import mask_id_number
 from libs.common.money import NonNegativeYuan, Yuan
@@ -82,7 +83,7 @@ async def person_year(person_key: str, year: int, principal: Reader, runtime: Ru
         if region is None:
             raise Problem(404, "not-found", "Person unknown / 无此人员", f"no roster entry or claim for {person_key}")
         require_region(principal, region)
-        held = await categories_on(conn, person_key, date.today())
+        held = await categories_on(conn, person_key, china_today())
     return PersonYearOut(
         person_key=person_key,
         year=year,

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from libs.common.calendar import Deadline, WorkingCalendar
+from libs.common.clock import china_date as local_date
 
-# Deadlines are counted in China's calendar days, whatever the server's clock zone.
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()
+__all__ = ["local_date", "response_deadline"]
 
 
 def response_deadline(calendar: WorkingCalendar, opened_on: date, working_days: int) -> Deadline:
