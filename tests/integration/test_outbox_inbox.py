@@ -155,11 +155,22 @@ async def test_inbox_rows_are_written_in_the_handling_transaction(harness: Harne
     assert consumers == [harness.runner.group]
 
 
-async def test_only_one_relay_publishes_at_a_time_on_postgresql(database_url_template: str, harness: Harness) -> None:
-    if not database_url_template.startswith("postgresql"):
-        pytest.skip("the advisory lock is PostgreSQL's; SQLite is one process")
+@pytest.fixture
+async def pg_harness(pg_admin_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    name = backends.unique("sn_relay_")
+    bus = build_bus(make_settings(tmp_path), "relay-test")  # the embedded bus: the lock is about the database
+    await bus.start()
+    with backends.postgres_databases(pg_admin_url, [name]):
+        h = await make_harness(backends.database_url(pg_admin_url, name), bus, "grp")
+        yield h
+        await h.engine.dispose()
+    await bus.stop()
+
+
+async def test_only_one_relay_publishes_at_a_time_on_postgresql(pg_harness: Harness) -> None:
     from libs.common.messaging.outbox_relay import RELAY_LOCK
 
+    harness = pg_harness
     async with harness.uow() as uow:
         uow.publish(claim("c-1"), subject="p1")
         await uow.commit()
