@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from libs.common.categories import Category
 from libs.common.money import format_yuan
-from libs.common.policy import Monitoring, WarningRule
+from libs.common.policy import PolicyPack, WarningRule
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class ClaimAmounts:
 @dataclass(frozen=True)
 class Warning:
     rule: WarningRule
+    threshold: Decimal  # the rule's line resolved for the burden year
     category: Category | None  # the watched category the person held, None for "other residents"
 
 
@@ -31,12 +32,16 @@ def burden_year(settlement_date: date) -> int:
     return settlement_date.year
 
 
-def evaluate(monitoring: Monitoring, categories: frozenset[Category], cumulative_burden: Decimal) -> Warning | None:
-    rule = monitoring.rule_for(categories)
-    if not rule.comparison.holds(cumulative_burden, rule.threshold):
+def evaluate(pack: PolicyPack, categories: frozenset[Category], burden: Decimal, year: int) -> Warning | None:
+    """The warning the pack's rule for this person raises at this yearly burden, if any."""
+    if pack.monitoring is None:
+        raise ValueError(f"pack {pack.id} has no monitoring rules")
+    rule = pack.monitoring.rule_for(categories)
+    threshold = pack.amount(rule.threshold, year)
+    if not rule.comparison.holds(burden, threshold):
         return None
     held = [c for c in rule.categories if c in categories]
-    return Warning(rule, held[0] if held else None)
+    return Warning(rule, threshold, held[0] if held else None)
 
 
 def risk_description(settlement_date: date, diagnosis: str, total_cost: Decimal, burden: Decimal) -> str:

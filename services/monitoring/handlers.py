@@ -144,12 +144,12 @@ def make_on_claim_settled(book: PolicyBook) -> Handler:
         year = domain.burden_year(event.settlement_date)
         cumulative = await _add_to_year(conn, event.person_key, year, event.region_code, amounts)
         try:
-            pack = book.for_county(event.region_code, event.settlement_date)
+            pack = book.for_county(event.region_code, event.settlement_date, "monitoring")
         except NoPolicy as exc:
             log.warning("claim %s counted but not evaluated: %s", event.claim_id, exc)
             return
         categories = await categories_on(conn, event.person_key, event.settlement_date)
-        warning = domain.evaluate(pack.monitoring, categories, cumulative.burden)
+        warning = domain.evaluate(pack, categories, cumulative.burden, year)
         if warning is None:
             return
         f = risk_flags.c
@@ -177,7 +177,7 @@ def make_on_claim_settled(book: PolicyBook) -> Handler:
             category=warning.category,
             policy_pack_id=pack.id,
             rule_id=warning.rule.id,
-            threshold=warning.rule.threshold,
+            threshold=warning.threshold,
             cumulative_total_cost=cumulative.total_cost,
             cumulative_burden=cumulative.burden,
             claim_id=event.claim_id,

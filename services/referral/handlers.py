@@ -19,8 +19,9 @@ def make_on_risk_flagged(book: PolicyBook, calendar: WorkingCalendar) -> Handler
     async def on_risk_flagged(uow: UnitOfWork, flag: RiskFlaggedV1, envelope: Envelope) -> None:
         # The flag's own time, not the clock at handling, so a redelivered flag gets the same deadline.
         opened_on = domain.local_date(envelope.time)
-        pack = book.for_county(flag.region_code, opened_on)
+        pack = book.for_county(flag.region_code, opened_on, "referral")
         rule = pack.referral
+        assert rule is not None  # for_county(..., "referral") only returns packs that have one
         deadline = domain.response_deadline(calendar, opened_on, rule.response_working_days)
         r = referrals.c
         for agency in rule.agencies:

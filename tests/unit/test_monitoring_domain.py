@@ -10,61 +10,63 @@ import pytest
 
 from libs.common.categories import Category
 from libs.common.messaging.contracts.monitoring import RiskLevel
-from libs.common.policy import Monitoring, load_pack
+from libs.common.policy import PolicyPack, load_pack
 from services.monitoring.domain import ClaimAmounts, burden_year, evaluate, risk_description
 
-SHANXI_FILE = Path(__file__).resolve().parents[2] / "policies" / "shanxi-luliang-2022.yaml"
+SHANXI_FILE = Path(__file__).resolve().parents[2] / "policies" / "shanxi-2022.yaml"
 DIBAO = frozenset({Category.DIBAO})
 ORDINARY: frozenset[Category] = frozenset()
 
 
 @pytest.fixture(scope="module")
-def shanxi() -> Monitoring:
-    return load_pack(SHANXI_FILE).monitoring
+def shanxi() -> PolicyPack:
+    return load_pack(SHANXI_FILE)
 
 
-def test_dibao_at_threshold_is_not_over(shanxi: Monitoring) -> None:
-    assert evaluate(shanxi, DIBAO, Decimal("6000.00")) is None  # 超过 0.6万: 6000.00 is not over
+def test_dibao_at_threshold_is_not_over(shanxi: PolicyPack) -> None:
+    assert evaluate(shanxi, DIBAO, Decimal("6000.00"), 2026) is None  # 超过 0.6万: 6000.00 is not over
 
 
-def test_dibao_one_fen_over(shanxi: Monitoring) -> None:
-    warning = evaluate(shanxi, DIBAO, Decimal("6000.01"))
+def test_dibao_one_fen_over(shanxi: PolicyPack) -> None:
+    warning = evaluate(shanxi, DIBAO, Decimal("6000.01"), 2026)
     assert warning is not None
     assert warning.rule.id == "shanxi-2022-relapse"
     assert warning.rule.level is RiskLevel.RELAPSE
     assert warning.category is Category.DIBAO
 
 
-def test_ordinary_resident_at_threshold_is_not_over(shanxi: Monitoring) -> None:
-    assert evaluate(shanxi, ORDINARY, Decimal("20000.00")) is None
+def test_ordinary_resident_at_threshold_is_not_over(shanxi: PolicyPack) -> None:
+    assert evaluate(shanxi, ORDINARY, Decimal("20000.00"), 2026) is None
 
 
-def test_ordinary_resident_one_fen_over(shanxi: Monitoring) -> None:
-    warning = evaluate(shanxi, ORDINARY, Decimal("20000.01"))
+def test_ordinary_resident_one_fen_over(shanxi: PolicyPack) -> None:
+    warning = evaluate(shanxi, ORDINARY, Decimal("20000.01"), 2026)
     assert warning is not None
     assert warning.rule.id == "shanxi-2022-impoverish"
     assert warning.rule.level is RiskLevel.IMPOVERISH
     assert warning.category is None
 
 
-def test_15000_flags_dibao_but_not_ordinary_resident(shanxi: Monitoring) -> None:
-    assert evaluate(shanxi, ORDINARY, Decimal("15000")) is None
-    warning = evaluate(shanxi, DIBAO, Decimal("15000"))
+def test_15000_flags_dibao_but_not_ordinary_resident(shanxi: PolicyPack) -> None:
+    assert evaluate(shanxi, ORDINARY, Decimal("15000"), 2026) is None
+    warning = evaluate(shanxi, DIBAO, Decimal("15000"), 2026)
     assert warning is not None
     assert warning.rule.id == "shanxi-2022-relapse"
 
 
-def test_unwatched_category_uses_the_others_rule(shanxi: Monitoring) -> None:
+def test_unwatched_category_uses_the_others_rule(shanxi: PolicyPack) -> None:
     veteran = frozenset({Category.VETERAN_KEY})
-    assert evaluate(shanxi, veteran, Decimal("15000")) is None
-    warning = evaluate(shanxi, veteran, Decimal("20000.01"))
+    assert evaluate(shanxi, veteran, Decimal("15000"), 2026) is None
+    warning = evaluate(shanxi, veteran, Decimal("20000.01"), 2026)
     assert warning is not None
     assert (warning.rule.id, warning.category) == ("shanxi-2022-impoverish", None)
 
 
-def test_warning_names_a_watched_category_the_person_holds(shanxi: Monitoring) -> None:
+def test_warning_names_a_watched_category_the_person_holds(shanxi: PolicyPack) -> None:
     # Held: 稳定脱贫 (watched) and 重点优抚 (not watched); the warning must name the watched one.
-    warning = evaluate(shanxi, frozenset({Category.STABLE_OUT_OF_POVERTY, Category.VETERAN_KEY}), Decimal("6000.01"))
+    warning = evaluate(
+        shanxi, frozenset({Category.STABLE_OUT_OF_POVERTY, Category.VETERAN_KEY}), Decimal("6000.01"), 2026
+    )
     assert warning is not None
     assert warning.category is Category.STABLE_OUT_OF_POVERTY
 

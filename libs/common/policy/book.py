@@ -1,0 +1,69 @@
+"""Loading packs from policies/ and finding the one that governs a county on a date."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import ValidationError
+
+from libs.common import regions
+from libs.common.policy.pack import PolicyPack
+
+Section = Literal["monitoring", "referral", "settlement", "subsidy"]
+
+
+class NoPolicy(LookupError):
+    """No pack governs this county on this date: a clear error, never a silent default."""
+
+
+class PolicyError(ValueError):
+    pass
+
+
+class PolicyBook:
+    """All loaded packs; the most specific region wins when several cover a county on a date."""
+
+    def __init__(self, packs: list[PolicyPack]) -> None:
+        ids = [p.id for p in packs]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise PolicyError(f"duplicate pack ids: {duplicates}")
+        self.packs = sorted(packs, key=lambda p: p.id)
+
+    def for_county(self, county_code: str, on: date, section: Section | None = None) -> PolicyPack:
+        """The pack in force for a county on a date; with ``section``, the most specific pack that has it.
+
+        Packs layer: a province's pack sets monitoring for all its counties, while a city's own pack may set
+        subsidies and assistance. For each section the most specific region wins, then the latest start.
+        """
+        matching = [
+            p for p in self.packs if p.covers(county_code, on) and (section is None or getattr(p, section) is not None)
+        ]
+        if not matching:
+            what = f" with {section} rules" if section else ""
+            raise NoPolicy(f"no policy pack{what} governs region {county_code} on {on.isoformat()}")
+        return max(matching, key=lambda p: (regions.specificity(p.region_code), p.effective_from))
+
+    def get(self, pack_id: str) -> PolicyPack:
+        for p in self.packs:
+            if p.id == pack_id:
+                return p
+        raise NoPolicy(f"no policy pack {pack_id!r}")
+
+
+def load_pack(path: Path) -> PolicyPack:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return PolicyPack.model_validate(raw)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
+        raise PolicyError(f"{path.name}: {exc}") from exc
+
+
+def load_book(directory: Path) -> PolicyBook:
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise PolicyError(f"no policy packs in {directory}")
+    return PolicyBook([load_pack(f) for f in files])

@@ -1,0 +1,82 @@
+"""A policy pack: one region, one period, every number its rules use, each with its source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from libs.common import regions
+from libs.common.agencies import Agency
+from libs.common.policy.figures import Amount, Figure
+from libs.common.policy.monitoring import Monitoring
+from libs.common.policy.settlement import Settlement
+from libs.common.policy.subsidy import Subsidy
+
+
+class ReferralRule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agencies: tuple[Agency, ...] = Field(min_length=1)
+    response_working_days: int = Field(ge=1)
+    source: str
+
+
+class PolicyPack(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str
+    region_code: str = Field(pattern=r"^\d{6}$", description="the region it governs; covers codes it prefixes")
+    source: str
+    effective_from: date
+    effective_to: date | None = None
+    figures: dict[str, Figure] = Field(default_factory=dict)
+    monitoring: Monitoring | None = None
+    referral: ReferralRule | None = None
+    settlement: Settlement | None = None
+    subsidy: Subsidy | None = None
+
+    @model_validator(mode="after")
+    def _figures_exist(self) -> PolicyPack:
+        missing = sorted({name for name in self._figure_references() if name not in self.figures})
+        if missing:
+            raise ValueError(f"pack {self.id} refers to figures it does not define: {', '.join(missing)}")
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError(f"pack {self.id}: effective_to is before effective_from")
+        return self
+
+    def _figure_references(self) -> Iterator[str]:
+        for amount in self._amounts():
+            if amount.figure is not None:
+                yield amount.figure
+        if self.subsidy is not None:
+            yield from self.subsidy.contribution_figures.values()
+
+    def _amounts(self) -> Iterator[Amount]:
+        if self.monitoring is not None:
+            yield from (r.threshold for r in self.monitoring.rules)
+        s = self.settlement
+        if s is not None:
+            if s.critical_illness is not None:
+                yield s.critical_illness.deductible
+            if s.tilted is not None and s.tilted.threshold is not None:
+                yield s.tilted.threshold
+            yield from (a.line for a in s.application_based)
+
+    def covers(self, county_code: str, on: date) -> bool:
+        in_period = self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+        return in_period and regions.covers(self.region_code, county_code)
+
+    def amount(self, amount: Amount, year: int) -> Decimal:
+        """Resolve a fixed amount or a share of a figure for ``year``; MissingFigure names what is missing."""
+        return amount.resolve(self.figures, year, self.id)
+
+    def pending_figures(self) -> list[str]:
+        """Figures the pack declares but an operator still has to set (shown by `safetynet policy check`)."""
+        return [f"{name}: {f.pending}" for name, f in sorted(self.figures.items()) if f.pending]
+
+    def unconfirmed_figures(self) -> list[str]:
+        return [name for name, f in sorted(self.figures.items()) if not f.confirmed]
