@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from libs.common.policy import PolicyBook
 from libs.common.runtime import ServiceRuntime
 
 
@@ -14,4 +15,10 @@ def get_runtime(request: Request) -> ServiceRuntime:
     return runtime
 
 
+def get_policy_book(request: Request) -> PolicyBook:
+    book: PolicyBook = request.app.state.policy_book
+    return book
+
+
 Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+Book = Annotated[PolicyBook, Depends(get_policy_book)]

@@ -7,10 +7,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from libs.common.messaging.bus import Bus
+from libs.common.policy import load_book
 from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.assistance.api import router
+from services.assistance.consumers import handler_table
+from services.assistance.policy_api import router as policy_router
 from services.assistance.tables import messaging
 
 NAME = "assistance"
@@ -24,9 +27,15 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         bus=bus,
     )
-    return create_app(
+    runtime.subscribe(handler_table())
+    app = create_app(
         runtime,
         title="safetynet assistance (医疗救助)",
-        description="Records settled claims from the 医保 settlement system and publishes claims.settled.",
-        routers=[router],
+        description=(
+            "Records settled claims (settling them over the three tiers when the settlement system sends only "
+            "the cost breakdown), quotes settlements and enrollment subsidies, and serves the policy packs."
+        ),
+        routers=[router, policy_router],
     )
+    app.state.policy_book = load_book(settings.policies_dir)
+    return app

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.messaging.tables import messaging_tables
+from libs.common.read_models.categories import category_periods_table
 
 metadata = sa.MetaData()
 messaging = messaging_tables(metadata)
@@ -29,6 +30,31 @@ claims = sa.Table(
     sa.Column("other_paid", Money, nullable=False),
     sa.Column("personal_burden", Money, nullable=False),
     sa.Column("corrects_claim_id", sa.String(64), nullable=True),
+    # The cost breakdown when the engine settled the claim, and why it paid what it paid.
+    sa.Column("visit", sa.String(30), nullable=True),
+    sa.Column("in_catalog", Money, nullable=True),
+    sa.Column("out_of_catalog", Money, nullable=True),
+    sa.Column("policy_pack_id", sa.String(100), nullable=True),
+    sa.Column("explanation", sa.JSON, nullable=True),
+    # SHA-256 of the request as received: the same request again is acknowledged, a different one conflicts.
+    sa.Column("fingerprint", sa.String(64), nullable=True),
     sa.Column("recorded_by", sa.String(100), nullable=False),
     sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
+)
+
+# Learned from roster.changed: which categories a person holds on a claim's date.
+category_periods = category_periods_table(metadata)
+
+# What each person received this year, for deductibles and limits that run over the year.
+year_to_date = sa.Table(
+    "year_to_date",
+    metadata,
+    sa.Column("person_key", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("critical_base", Money, nullable=False),
+    sa.Column("critical_paid", Money, nullable=False),
+    sa.Column("assistance_paid", Money, nullable=False),
+    sa.Column("outpatient_assistance_paid", Money, nullable=False),
+    sa.Column("policy_burden", Money, nullable=False),
+    sa.Column("tilted_paid", Money, nullable=False),
 )

@@ -13,11 +13,13 @@ from libs.common.categories import Category
 from libs.common.idcard import mask_id_number
 from libs.common.messaging.consumer import Handler
 from libs.common.messaging.contracts.assistance import ClaimSettledV1
-from libs.common.messaging.contracts.enrollment import ChangeType, RosterChangedV1
+from libs.common.messaging.contracts.enrollment import RosterChangedV1
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1
 from libs.common.messaging.envelope import Envelope, new_event_id
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.policy import NoPolicy, PolicyBook
+from libs.common.read_models.categories import apply_roster_change
+from libs.common.read_models.categories import categories_on as held_on
 from services.monitoring import domain
 from services.monitoring.tables import category_periods, claim_facts, persons, risk_flags, year_burdens
 
@@ -44,29 +46,11 @@ async def on_roster_changed(uow: UnitOfWork, event: RosterChangedV1, _envelope: 
             "village": event.village,
         },
     )
-    p = category_periods.c
-    if event.change_type is ChangeType.ADDED:
-        await conn.execute(
-            category_periods.insert().values(
-                person_key=event.person_key, category=event.category.value, valid_from=event.effective_date
-            )
-        )
-    else:
-        await conn.execute(
-            category_periods.update()
-            .where(p.person_key == event.person_key, p.category == event.category.value, p.valid_to.is_(None))
-            .values(valid_to=event.effective_date)
-        )
+    await apply_roster_change(conn, category_periods, event)
 
 
 async def categories_on(conn: AsyncConnection, person_key: str, on: date) -> frozenset[Category]:
-    p = category_periods.c
-    rows = await conn.execute(
-        sa.select(p.category).where(
-            p.person_key == person_key, p.valid_from <= on, sa.or_(p.valid_to.is_(None), p.valid_to > on)
-        )
-    )
-    return frozenset(Category(r.category) for r in rows)
+    return await held_on(conn, category_periods, person_key, on)
 
 
 async def _add_to_year(

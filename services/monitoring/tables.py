@@ -5,22 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from libs.common.db import UtcDateTime, utcnow_column_default
-from libs.common.messaging.tables import BigId, messaging_tables
+from libs.common.messaging.tables import messaging_tables
+from libs.common.read_models.categories import category_periods_table
 
 metadata = sa.MetaData()
 messaging = messaging_tables(metadata)
 Money = sa.Numeric(14, 2, asdecimal=True)
 
 # Learned from roster.changed: which categories a person holds, and from when to when.
-category_periods = sa.Table(
-    "category_periods",
-    metadata,
-    sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("person_key", sa.String(64), nullable=False, index=True),
-    sa.Column("category", sa.String(40), nullable=False),
-    sa.Column("valid_from", sa.Date, nullable=False),
-    sa.Column("valid_to", sa.Date, nullable=True),  # exclusive; null = still held
-)
+category_periods = category_periods_table(metadata)
 
 persons = sa.Table(
     "persons",

@@ -1,0 +1,53 @@
+"""A service's own copy of who holds which category when, learned from roster.changed.
+
+Monitoring and assistance both need it; each keeps the table in its own database (no service reads another's).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.common.categories import Category
+from libs.common.messaging.contracts.enrollment import ChangeType, RosterChangedV1
+from libs.common.messaging.tables import BigId
+
+
+def category_periods_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "category_periods",
+        metadata,
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("person_key", sa.String(64), nullable=False, index=True),
+        sa.Column("category", sa.String(40), nullable=False),
+        sa.Column("valid_from", sa.Date, nullable=False),
+        sa.Column("valid_to", sa.Date, nullable=True),  # exclusive; null = still held
+    )
+
+
+async def apply_roster_change(conn: AsyncConnection, periods: sa.Table, event: RosterChangedV1) -> None:
+    p = periods.c
+    if event.change_type is ChangeType.ADDED:
+        await conn.execute(
+            periods.insert().values(
+                person_key=event.person_key, category=event.category.value, valid_from=event.effective_date
+            )
+        )
+    else:
+        await conn.execute(
+            periods.update()
+            .where(p.person_key == event.person_key, p.category == event.category.value, p.valid_to.is_(None))
+            .values(valid_to=event.effective_date)
+        )
+
+
+async def categories_on(conn: AsyncConnection, periods: sa.Table, person_key: str, on: date) -> frozenset[Category]:
+    p = periods.c
+    rows = await conn.execute(
+        sa.select(p.category).where(
+            p.person_key == person_key, p.valid_from <= on, sa.or_(p.valid_to.is_(None), p.valid_to > on)
+        )
+    )
+    return frozenset(Category(r.category) for r in rows)

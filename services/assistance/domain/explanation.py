@@ -1,0 +1,26 @@
+"""Why each yuan was paid: every engine result carries the rule steps that produced it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Step:
+    tier: str  # basic | critical_illness | medical_assistance | out_of_catalog | tilted | application | subsidy
+    pack_id: str
+    rule_id: str
+    base: Decimal  # the amount the rule was applied to
+    ratio: Decimal | None
+    amount: Decimal  # what this step paid (or capped, for the hospital-borne step)
+    note: str  # what happened, in words an agency officer reads
+
+
+class EngineError(ValueError):
+    """The claim cannot be settled as given; ``field`` names the input (or pack figure) that is wrong."""
+
+    def __init__(self, field: str, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule
