@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
 from libs.common.logging_setup import configure_logging
 from libs.common.settings import Settings
+from services import policy_check
 from services.system import SERVICES, running
 
 log = logging.getLogger("safetynet")
@@ -35,7 +38,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     run.add_argument("--service", choices=sorted(SERVICES), help="run this one service only")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, help="port for --service (default: its usual port)")
+    policy = commands.add_parser("policy", help="policy-pack tools")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True)
+    check = policy_commands.add_parser("check", help="validate every pack in a folder and list what is missing")
+    check.add_argument("directory", type=Path, nargs="?", default=Path("policies"))
     args = parser.parse_args(argv)
+
+    if args.command == "policy":
+        report: list[str] = []
+        ok = policy_check.check(args.directory, report)
+        print("\n".join(report))
+        sys.exit(0 if ok else 1)
 
     settings = Settings()
     configure_logging(settings.log_level)

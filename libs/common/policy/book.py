@@ -58,7 +58,11 @@ def load_pack(path: Path) -> PolicyPack:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return PolicyPack.model_validate(raw)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
+    except ValidationError as exc:
+        # One line per problem, "where: what", so an operator can find it in the YAML.
+        lines = [f"{'.'.join(str(p) for p in e['loc']) or '(pack)'}: {e['msg']}" for e in exc.errors()]
+        raise PolicyError(f"{path.name}: {len(lines)} problem(s)\n" + "\n".join(lines)) from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PolicyError(f"{path.name}: {exc}") from exc
 
 

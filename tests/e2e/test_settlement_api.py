@@ -1,0 +1,129 @@
+"""The settlement engine over REST on the embedded default: claims settled from their cost breakdown,
+quotes, subsidies, the packs, and clear errors where no pack governs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from libs.common.idcard import make_id_number
+from tests.conftest import make_settings
+from tests.e2e.system import Api, eventually, system
+
+XINZHOU = "140902"  # 忻府区, 忻州市
+MS = {"Authorization": "Bearer dev-medical_security-140902"}
+CA = {"Authorization": "Bearer dev-civil_affairs-140902"}
+ID = make_id_number(XINZHOU, date(1958, 7, 9), 31)
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[Api]:
+    async with system(make_settings(tmp_path)) as clients:
+        yield clients
+
+
+def claim(claim_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "claim_id": claim_id,
+        "id_number": ID,
+        "name": "赵六",
+        "region_code": XINZHOU,
+        "settlement_date": "2022-06-10",
+        "diagnosis": "脑梗死",
+        "total_cost": "50000.00",
+        "visit": "inpatient",
+        "in_catalog": "50000.00",
+        "out_of_catalog": "0.00",
+        "basic_insurance_paid": "30000.00",  # Xinzhou's pack sets no basic or critical rule: the system sends them
+        "critical_illness_paid": "5000.00",
+        **extra,
+    }
+
+
+async def test_a_dibao_claim_without_assistance_amounts_is_settled_by_the_engine(api: Api) -> None:
+    added = await api["enrollment"].post(
+        "/roster/changes",
+        headers=CA,
+        json={"id_number": ID, "name": "赵六", "region_code": XINZHOU, "change_type": "新增", "category": "低保",
+              "effective_date": "2022-01-01"},
+    )  # fmt: skip
+    assert added.status_code == 201, added.text
+
+    async def assistance_knows_the_category() -> bool:
+        r = await api["assistance"].post("/settlements/quote", headers=MS, json=claim("q"))
+        return r.status_code == 200 and r.json()["medical_assistance_paid"] != "0.00"
+
+    await eventually(assistance_knows_the_category)
+
+    # In-catalog 50,000.00 − basic 30,000.00 − critical 5,000.00 = 15,000.00 self-pay;
+    # 低保 inpatient 70%: 15,000.00 × 0.70 = 10,500.00 assistance; burden 15,000.00 − 10,500.00 = 4,500.00.
+    posted = await api["assistance"].post("/claims", headers=MS, json=claim("XZ-1"))
+    assert posted.status_code == 201, posted.text
+    body = posted.json()
+    assert (body["medical_assistance_paid"], body["personal_burden"], body["other_paid"]) == (
+        "10500.00",
+        "4500.00",
+        "0.00",
+    )
+    assistance_step = next(s for s in body["explanation"] if s["tier"] == "medical_assistance")
+    assert (assistance_step["pack_id"], assistance_step["ratio"], assistance_step["amount"]) == (
+        "xinzhou-2022",
+        "0.70",
+        "10500.00",
+    )
+    again = await api["assistance"].get("/claims/XZ-1", headers=MS)
+    assert again.json()["explanation"] == body["explanation"]
+
+    # The same request again is acknowledged, not settled twice (the yearly limit would otherwise shrink).
+    assert (await api["assistance"].post("/claims", headers=MS, json=claim("XZ-1"))).status_code == 200
+
+
+async def test_a_quote_for_asked_categories_records_nothing(api: Api) -> None:
+    # 特困: 100% of the in-catalog self-pay (15,000.00) → burden 0.00.
+    r = await api["assistance"].post("/settlements/quote", headers=MS, json={**claim("q"), "categories": ["特困"]})
+    assert r.status_code == 200, r.text
+    assert (r.json()["medical_assistance_paid"], r.json()["personal_burden"]) == ("15000.00", "0.00")
+    assert r.json()["categories"] == ["tekun"]
+    assert (await api["assistance"].get("/claims/q", headers=MS)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        (
+            {"region_code": "110101", "id_number": make_id_number("110101", date(1958, 7, 9), 31)},
+            "policy_pack_in_force",
+        ),
+        ({"settlement_date": "2021-12-31"}, "policy_pack_in_force"),  # before the Xinzhou pack's start
+    ],
+)
+async def test_no_pack_is_a_clear_error_not_a_default(api: Api, change: dict[str, str], rule: str) -> None:
+    headers = {"Authorization": "Bearer dev-medical_security"}
+    r = await api["assistance"].post("/settlements/quote", headers=headers, json={**claim("q"), **change})
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["rule"] == rule
+    assert "no policy pack" in r.json()["detail"]
+
+
+async def test_subsidy_quote_and_policy_listing(api: Api) -> None:
+    # Xinzhou 2022, 低保: 80% of the 350.00 standard = 280.00 (and never below 280.00), from the assistance fund.
+    r = await api["assistance"].post(
+        "/subsidies/quote", headers=MS, json={"region_code": XINZHOU, "year": 2022, "tier": 1, "categories": ["低保"]}
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["subsidy"], r.json()["own_share"], r.json()["funding"]) == (
+        "280.00",
+        "70.00",
+        ["medical_assistance_fund"],
+    )
+    packs = {p["id"]: p for p in (await api["assistance"].get("/policies", headers=MS)).json()}
+    assert {"shanxi-2022", "xinzhou-2022", "weihai-2023", "yuecheng-2022", "pengshui-2024"} <= set(packs)
+    assert packs["shanxi-2022"]["sections"] == ["monitoring", "referral"]
+    full = (await api["assistance"].get("/policies/xinzhou-2022", headers=MS)).json()
+    assert full["figures"]["shanxi_income"]["values"]["2022"] == "27426.00"
+    assert (await api["assistance"].get("/policies/nope", headers=MS)).status_code == 404
