@@ -70,7 +70,7 @@ async def post_roster_change(
     )
     try:
         async with runtime.uow() as uow:
-            recorded = await handlers.record_roster_change(uow, change)
+            recorded = bool(await handlers.record_roster_changes(uow, [change]))
     except NotAuthorised as exc:
         raise Problem(403, "category-authority", "Category not under this agency / 无权调整该类别", str(exc)) from exc
     if not recorded:

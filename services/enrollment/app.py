@@ -11,6 +11,7 @@ from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.enrollment.api import router
+from services.enrollment.roster_api import router as roster_router
 from services.enrollment.tables import messaging
 
 NAME = "enrollment"
@@ -28,5 +29,5 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         runtime,
         title="safetynet enrollment (参保与困难人口名单)",
         description="Takes roster changes (附件3) from the identity-holding agencies and publishes roster.changed.",
-        routers=[router],
+        routers=[router, roster_router],
     )

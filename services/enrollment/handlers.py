@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 import sqlalchemy as sa
 
 from libs.common.messaging.contracts.enrollment import RosterChangedV1
@@ -9,22 +12,41 @@ from libs.common.messaging.unit_of_work import UnitOfWork
 from services.enrollment.domain import check_authority
 from services.enrollment.tables import roster_changes
 
+ChangeKey = tuple[str, str, str, date]
+_CHUNK = 1000  # keys per lookup: keeps each IN (...) list well inside every driver's parameter limit
 
-async def record_roster_change(uow: UnitOfWork, change: RosterChangedV1) -> bool:
-    """Record one roster change and publish roster.changed. False when the same change was already recorded."""
-    check_authority(change.agency, change.category)
+
+def _key(change: RosterChangedV1) -> ChangeKey:
+    return (change.person_key, change.category.value, change.change_type.value, change.effective_date)
+
+
+async def _recorded(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> set[ChangeKey]:
     r = roster_changes.c
-    exists = await uow.conn.scalar(
-        sa.select(sa.func.count()).where(
-            r.person_key == change.person_key,
-            r.category == change.category.value,
-            r.change_type == change.change_type.value,
-            r.effective_date == change.effective_date,
+    found: set[ChangeKey] = set()
+    persons = sorted({c.person_key for c in changes})
+    for start in range(0, len(persons), _CHUNK):
+        rows = await uow.conn.execute(
+            sa.select(r.person_key, r.category, r.change_type, r.effective_date).where(
+                r.person_key.in_(persons[start : start + _CHUNK])
+            )
         )
-    )
-    if exists:
-        return False
-    await uow.conn.execute(roster_changes.insert().values(**change.model_dump(mode="python")))
-    uow.publish(change, subject=change.person_key)
+        found.update((row.person_key, row.category, row.change_type, row.effective_date) for row in rows)
+    return found
+
+
+async def record_roster_changes(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> list[RosterChangedV1]:
+    """Record roster changes and publish roster.changed for each, all in one transaction.
+
+    A change already recorded (a re-sent file, a retry) is skipped, so sending the same list again changes
+    nothing. Returns the changes that were new.
+    """
+    for change in changes:
+        check_authority(change.agency, change.category)
+    already = await _recorded(uow, changes)
+    new = [c for c in changes if _key(c) not in already]
+    if new:
+        await uow.conn.execute(roster_changes.insert(), [c.model_dump(mode="python") for c in new])
+        for change in new:
+            uow.publish(change, subject=change.person_key)
     await uow.commit()
-    return True
+    return new
