@@ -52,7 +52,8 @@ async def test_a_10000_row_xlsx_imports_whole_and_again_changes_nothing(api: Api
 
 def with_three_bad_rows() -> list[list[object]]:
     body = roster_files.rows(20)
-    body[4][4] = body[4][4][:-1] + ("0" if body[4][4][-1] != "0" else "1")  # Excel row 7: check digit
+    id_number = str(body[4][4])
+    body[4][4] = id_number[:-1] + ("0" if id_number[-1] != "0" else "1")  # Excel row 7: check digit
     body[9][6] = "富人"  # Excel row 12: no such category
     body[14][7] = "2026-02-30"  # Excel row 17: no such date
     return body
