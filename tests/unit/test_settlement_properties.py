@@ -1,0 +1,210 @@
+"""Properties of the settlement engine over random claims, for every shipped pack with settlement rules.
+
+Besides the shipped packs, two test variants fill in operator parameters the packs leave pending so that the
+tiers they gate are exercised too: 忻州 with a 倾斜救助 threshold/ratio/limit, and 彭水 with yearly assistance
+limits, a critical-illness cap for the untilted and a 倾斜救助 line. Their numbers are made up for the test.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from libs.common.categories import Category
+from libs.common.money import FEN
+from libs.common.policy import Amount, PolicyPack, load_book
+from libs.common.policy.settlement import AssistanceGroup, HospitalClass, Settlement, Tilted, Visit
+from services.assistance.domain.settlement import ClaimCost, Result, YearToDate, settle
+
+BOOK = load_book(Path(__file__).parents[2] / "policies")
+ZERO = Decimal("0.00")
+
+
+def settlement_of(pack: PolicyPack) -> Settlement:
+    assert pack.settlement is not None
+    return pack.settlement
+
+
+def _xinzhou_with_tilt() -> PolicyPack:
+    # Test variant: 倾斜救助 line 10,000.00 of yearly in-policy burden, 50% above it, at most 20,000.00 a year.
+    pack = BOOK.get("xinzhou-2022")
+    s = settlement_of(pack)
+    assert s.tilted is not None
+    line = Amount(fixed=Decimal("10000.00"))
+    tilted = s.tilted.model_copy(
+        update={"threshold": line, "ratio": Decimal("0.50"), "annual_limit": Decimal("20000.00")}
+    )
+    variant = pack.model_copy(
+        update={"id": "xinzhou-2022-test-tilt", "settlement": s.model_copy(update={"tilted": tilted})}
+    )
+    return PolicyPack.model_validate(variant.model_dump())
+
+
+def _pengshui_with_limits() -> PolicyPack:
+    # Test variant: yearly assistance limits 50,000.00 (80% group) and 30,000.00 (70% group); an ordinary outpatient
+    # ratio with a 2,000.00 sub-limit for the 70% group; critical-illness cap 300,000.00 for the untilted; 倾斜救助
+    # above 50% of the Chongqing rural income figure (20,820.00 × 0.5 = 10,410.00) at 60%, no limit.
+    pack = BOOK.get("pengshui-2024")
+    s = settlement_of(pack)
+    assert s.critical_illness is not None and s.tilted is not None
+    core, other = s.assistance
+    groups: tuple[AssistanceGroup, ...] = (
+        core.model_copy(update={"annual_limit": Decimal("50000.00")}),
+        other.model_copy(
+            update={
+                "annual_limit": Decimal("30000.00"),
+                "outpatient_limit": Decimal("2000.00"),
+                "ratios": {**other.ratios, Visit.OUTPATIENT: Decimal("0.70")},
+            }
+        ),
+    )
+    tilted: Tilted = s.tilted.model_copy(
+        update={"threshold": Amount(figure="chongqing_rural_income", share=Decimal("0.5")), "ratio": Decimal("0.60")}
+    )
+    critical = s.critical_illness.model_copy(update={"annual_cap": Decimal("300000.00")})
+    new = s.model_copy(update={"assistance": groups, "tilted": tilted, "critical_illness": critical})
+    variant = pack.model_copy(update={"id": "pengshui-2024-test-limits", "settlement": new})
+    return PolicyPack.model_validate(variant.model_dump())
+
+
+SHIPPED = [p for p in BOOK.packs if p.settlement is not None]
+PACKS = [*SHIPPED, _xinzhou_with_tilt(), _pengshui_with_limits()]
+
+
+def test_every_region_pack_with_settlement_rules_is_covered() -> None:
+    assert {p.id for p in SHIPPED} == {"xinzhou-2022", "weihai-2023", "yuecheng-2022", "pengshui-2024"}
+
+
+def money(high: str) -> st.SearchStrategy[Decimal]:
+    return st.decimals(min_value=ZERO, max_value=Decimal(high), places=2, allow_nan=False, allow_infinity=False)
+
+
+def up_to(high: Decimal) -> st.SearchStrategy[Decimal]:
+    return st.one_of(st.just(ZERO), st.just(high), money(str(high)))
+
+
+def sometimes_zero(high: str) -> st.SearchStrategy[Decimal]:
+    return st.one_of(st.just(ZERO), money(high))
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, pack: PolicyPack) -> tuple[ClaimCost, frozenset[Category], YearToDate]:
+    rules = settlement_of(pack)
+    in_catalog = draw(sometimes_zero("500000.00"))
+    out_of_catalog = draw(sometimes_zero("500000.00"))
+    # No pack has basic rules: always send what basic paid (≤ the in-catalog cost).
+    basic_paid = draw(up_to(in_catalog))
+    left = in_catalog - basic_paid
+    # Without a critical-illness rule the settlement system must send it; with one, sometimes it does.
+    sent = rules.critical_illness is None or draw(st.booleans())
+    critical_paid = draw(up_to(left)) if sent else None
+    claim = ClaimCost(
+        settlement_date=draw(st.dates(pack.effective_from, pack.effective_to or date(2026, 12, 31))),
+        visit=draw(st.sampled_from(Visit)),
+        in_catalog=in_catalog,
+        out_of_catalog=out_of_catalog,
+        hospital_class=draw(st.sampled_from(HospitalClass)),
+        in_province=draw(st.booleans()),
+        basic_paid=basic_paid,
+        critical_paid=critical_paid,
+    )
+    held = draw(st.frozensets(st.sampled_from(Category)))
+    ytd = YearToDate(
+        critical_base=draw(sometimes_zero("300000.00")),
+        critical_paid=draw(sometimes_zero("300000.00")),
+        assistance_paid=draw(sometimes_zero("120000.00")),
+        outpatient_assistance_paid=draw(sometimes_zero("30000.00")),
+        policy_burden=draw(sometimes_zero("100000.00")),
+        tilted_paid=draw(sometimes_zero("30000.00")),
+    )
+    return claim, held, ytd
+
+
+def amounts(result: Result) -> list[Decimal]:
+    return [
+        result.basic,
+        result.critical_illness,
+        result.medical_assistance,
+        result.out_of_catalog_assistance,
+        result.tilted,
+        result.hospital_borne,
+        result.burden,
+    ]
+
+
+def limit_left(limit: Decimal | None, used: Decimal) -> Decimal | None:
+    return None if limit is None else max(ZERO, limit - used)
+
+
+@pytest.mark.parametrize("pack", PACKS, ids=[p.id for p in PACKS])
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_settlement_invariants(pack: PolicyPack, data: st.DataObject) -> None:
+    claim, held, ytd = data.draw(scenarios(pack))
+    result = settle(pack, claim, held, ytd)
+    rules = settlement_of(pack)
+
+    # Every amount is non-negative and in whole fen.
+    for amount in amounts(result):
+        assert amount >= 0
+        assert amount == amount.quantize(FEN)
+
+    # Each tier pays at most what is left before it.
+    remaining = claim.in_catalog
+    for paid in (result.basic, result.critical_illness, result.medical_assistance, result.tilted):
+        assert paid <= remaining
+        remaining -= paid
+    assert result.hospital_borne <= claim.out_of_catalog
+    assert result.out_of_catalog_assistance <= claim.out_of_catalog - result.hospital_borne
+
+    # The payers plus the burden make the total, exactly.
+    assert sum(amounts(result), ZERO) == claim.total == result.total
+
+    # Assistance stays within the applying group's yearly limit (and the ordinary-outpatient sub-limit).
+    steps = [s for s in result.steps if s.tier == "medical_assistance"]
+    if steps:
+        (step,) = steps
+        assert step.pack_id == pack.id
+        group = next(g for g in rules.assistance if g.id == step.rule_id)
+        assert held & set(group.categories)
+        yearly = limit_left(group.annual_limit, ytd.assistance_paid)
+        if yearly is not None:
+            assert result.medical_assistance + result.out_of_catalog_assistance <= yearly
+        outpatient = limit_left(group.outpatient_limit, ytd.outpatient_assistance_paid)
+        if claim.visit is Visit.OUTPATIENT and outpatient is not None:
+            assert result.medical_assistance <= outpatient
+        # The 90% floor: an in-province stay of a floor group ends at or above 90%, unless all self-pay is assisted.
+        floor = group.floor
+        if floor is not None and claim.visit is Visit.INPATIENT and claim.in_province and yearly is None:
+            covered = result.basic + result.critical_illness + result.medical_assistance
+            self_pay = claim.in_catalog - result.basic - result.critical_illness
+            assert covered >= (claim.in_catalog * floor.ratio).quantize(FEN) or result.medical_assistance == self_pay
+    else:
+        assert result.medical_assistance == 0
+        assert result.funding is None
+
+    # Tilted assistance stays within its yearly limit; critical illness within its cap when untilted.
+    if rules.tilted is not None:
+        tilted_left = limit_left(rules.tilted.annual_limit, ytd.tilted_paid)
+        if tilted_left is not None:
+            assert result.tilted <= tilted_left
+    crit = rules.critical_illness
+    if claim.critical_paid is None and crit is not None and crit.annual_cap is not None:
+        tilt = crit.tilt
+        if tilt is None or not held & set(tilt.categories):
+            assert result.critical_illness <= max(ZERO, crit.annual_cap - ytd.critical_paid)
+
+    # The year-to-date carried forward adds exactly this claim.
+    after = result.year_to_date
+    assert after.assistance_paid == ytd.assistance_paid + result.medical_assistance + result.out_of_catalog_assistance
+    assert after.critical_paid == ytd.critical_paid + result.critical_illness
+    assert after.critical_base == ytd.critical_base + claim.in_catalog - result.basic
+    assert after.tilted_paid == ytd.tilted_paid + result.tilted
+
+    # Every step names the pack.
+    assert all(s.pack_id == pack.id for s in result.steps)
