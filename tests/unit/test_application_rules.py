@@ -93,14 +93,6 @@ def test_packs_without_application_rules_refuse(pack_id: str) -> None:
         application_assistance(BOOK.get(pack_id), UNSTABLE, 2024, yuan("30000.00"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (schema gap, noted in xinzhou-2022.yaml): 易返贫致贫 excludes persons already 低保/优抚/重度残疾/特困 "
-        "(seed 001 二、(一)), but ApplicationBased has no `excludes`, so a 低保 + 脱贫不稳定 person is still "
-        "quoted 依申请救助 as if 易返贫致贫."
-    ),
-)
 def test_dibao_who_is_also_unstable_is_not_easily_relapsing_for_application() -> None:
     # 低保 + 脱贫不稳定 (no 突发严重困难): not 易返贫致贫 → the application-based rule does not apply to them.
     with pytest.raises(EngineError):

@@ -137,13 +137,6 @@ def test_negative_cost_is_rejected() -> None:
         settle(WEIHAI, claim, frozenset(), YearToDate())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: settle() checks in_catalog/out_of_catalog >= 0 and basic_paid/critical_paid <= what remains, but "
-        "not basic_paid/critical_paid >= 0: a negative tier payment is accepted and inflates the burden."
-    ),
-)
 @pytest.mark.parametrize(("basic_paid", "critical_paid"), [("-100.00", "0.00"), ("18000.00", "-100.00")])
 def test_negative_tier_payment_is_rejected(basic_paid: str, critical_paid: str) -> None:
     # In-catalog 30,000.00 with basic −100.00: the engine would report basic −100.00 and a burden of 30,100.00.

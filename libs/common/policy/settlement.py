@@ -118,9 +118,12 @@ class OutOfCatalog(_Frozen):
     categories: tuple[CategoryField, ...] = Field(min_length=1)
     visits: tuple[Visit, ...] = (Visit.INPATIENT,)
     caps: dict[HospitalClass, Ratio]
+    # The fee classes are the province's own: a stay outside it has no class, hence no cap.
+    caps_in_province_only: bool = True
     assisted_categories: tuple[CategoryField, ...] = ()
     assisted_ratio: Ratio = Decimal(0)
     assisted_in_province_only: bool = True
+    assisted_to_year: int | None = Field(default=None, description="last year of the assisted part (过渡期)")
     source: str
 
 
@@ -139,6 +142,7 @@ class ApplicationBased(_Frozen):
 
     id: str
     categories: tuple[CategoryField, ...] = Field(min_length=1)
+    excludes: tuple[CategoryField, ...] = Field(default=(), description="holders of these are not eligible")
     line: Amount
     ratio: Ratio
     annual_limit: NonNegativeYuan | None

@@ -28,7 +28,7 @@ def application_assistance(
 ) -> ApplicationQuote:
     """依申请救助: the year's in-policy inpatient self-pay above the line, at the ratio, up to the limit."""
     rules = pack.settlement.application_based if pack.settlement else ()
-    rule = next((r for r in rules if held & set(r.categories)), None)
+    rule = next((r for r in rules if held & set(r.categories) and not held & set(r.excludes)), None)
     if rule is None:
         raise EngineError("categories", "application_eligible", f"pack {pack.id}: no application-based rule for them")
     line = pack.amount(rule.line, year)

@@ -223,11 +223,17 @@ def _assistance(
 
 
 def _out_of_catalog(
-    pack: PolicyPack, claim: ClaimCost, held: frozenset[Category], steps: list[Step]
+    pack: PolicyPack,
+    claim: ClaimCost,
+    held: frozenset[Category],
+    limit_left: Decimal | None,
+    steps: list[Step],
 ) -> tuple[Decimal, Decimal]:
-    """(hospital-borne excess, assistance on the capped out-of-catalog part)."""
+    """(hospital-borne excess, assistance on the capped out-of-catalog part, within the yearly limit left)."""
     rule = _rules(pack).out_of_catalog
     if rule is None or claim.out_of_catalog == 0 or claim.visit not in rule.visits or not held & set(rule.categories):
+        return ZERO, ZERO
+    if rule.caps_in_province_only and not claim.in_province:
         return ZERO, ZERO
     if claim.hospital_class is None:
         raise EngineError("hospital_class", "required", f"pack {pack.id} caps out-of-catalog costs by hospital class")
@@ -239,9 +245,12 @@ def _out_of_catalog(
              f"目录外费用不得超过总费用的 {share}, 超出部分 {borne} 由医疗机构承担")
     )  # fmt: skip
     assisted = ZERO
-    if held & set(rule.assisted_categories) and (claim.in_province or not rule.assisted_in_province_only):
+    in_period = rule.assisted_to_year is None or claim.settlement_date.year <= rule.assisted_to_year
+    if in_period and held & set(rule.assisted_categories) and (claim.in_province or not rule.assisted_in_province_only):
         capped = claim.out_of_catalog - borne
         assisted = to_yuan(capped * rule.assisted_ratio)
+        if limit_left is not None:
+            assisted = max(ZERO, min(assisted, limit_left))
         steps.append(
             Step("out_of_catalog_assistance", pack.id, "out_of_catalog.assisted", capped, rule.assisted_ratio, assisted,
                  "控制比例范围内的目录外费用按比例救助")
@@ -277,13 +286,18 @@ def _tilted(
 
 def settle(pack: PolicyPack, claim: ClaimCost, held: frozenset[Category], ytd: YearToDate) -> Result:
     """Settle one claim over the three tiers (and the tilt) for a person holding ``held`` on its date."""
-    if claim.in_catalog < 0 or claim.out_of_catalog < 0:
-        raise EngineError("in_catalog", "non_negative", "costs cannot be negative")
+    for name in ("in_catalog", "out_of_catalog", "basic_paid", "critical_paid"):
+        value = getattr(claim, name)
+        if value is not None and value < 0:
+            raise EngineError(name, "non_negative", f"{name} cannot be negative / 金额不能为负")
     steps: list[Step] = []
     basic = _basic(pack, claim, steps)
     critical = _critical(pack, claim, held, ytd, basic, steps)
     assistance, group = _assistance(pack, claim, held, ytd, basic, critical, steps)
-    borne, ooc_assisted = _out_of_catalog(pack, claim, held, steps)
+    limit_left = None
+    if group is not None and group.annual_limit is not None:
+        limit_left = group.annual_limit - ytd.assistance_paid - assistance
+    borne, ooc_assisted = _out_of_catalog(pack, claim, held, limit_left, steps)
     policy_left = claim.in_catalog - basic - critical - assistance
     tilted = _tilted(pack, claim, held, ytd, policy_left, steps)
     burden = claim.total - basic - critical - assistance - ooc_assisted - tilted - borne
