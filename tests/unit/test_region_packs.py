@@ -204,7 +204,7 @@ def test_xinzhou_assistance(book: PolicyBook) -> None:
         Visit.SPECIAL_DRUG: Decimal("0.10"),
     }
     assert returned.ratios == dibao.ratios
-    assert dibao.annual_limit == Decimal("60000.00")
+    assert dibao.annual_limit is not None and dibao.annual_limit.fixed == Decimal("60000.00")
     assert [g.id for g in settlement.groups_for(frozenset({Category.DIBAO}))] == ["xinzhou-2022-dibao"]
 
 
@@ -310,7 +310,8 @@ def test_yuecheng_assistance_limits(book: PolicyBook) -> None:
     # 除特困供养人员外救助限额为每人每年10万元，其中普通门诊年度救助限额2万元
     for group_id in ("yuecheng-2022-dibao", "yuecheng-2022-dibao-edge"):
         g = group(pack, group_id)
-        assert (g.annual_limit, g.outpatient_limit) == (Decimal("100000.00"), Decimal("20000.00"))
+        assert g.annual_limit is not None
+        assert (g.annual_limit.fixed, g.outpatient_limit) == (Decimal("100000.00"), Decimal("20000.00"))
         # 政策范围内普通门诊医疗费用与住院（含门诊规定病种）同比例救助
         assert g.ratios[Visit.OUTPATIENT] == g.ratios[Visit.INPATIENT] == g.ratios[Visit.CHRONIC_OUTPATIENT]
     # 特困供养人员 excepted: its limit is not in the seed

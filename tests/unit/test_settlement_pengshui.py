@@ -21,7 +21,19 @@ from services.assistance.domain.settlement import ClaimCost, Result, YearToDate,
 
 PACK_ID = "pengshui-2024"
 BOOK = load_book(Path(__file__).parents[2] / "policies")
-PENGSHUI: PolicyPack = BOOK.get(PACK_ID)
+SHIPPED: PolicyPack = BOOK.get(PACK_ID)
+# Test variant: the seed names a yearly assistance limit (年度救助限额) without its amount, so the shipped pack
+# leaves the figure pending; these examples set it to 100,000.00 for 2024, high enough never to bite.
+PENGSHUI: PolicyPack = SHIPPED.model_copy(
+    update={
+        "figures": {
+            **SHIPPED.figures,
+            "assistance_annual_limit": SHIPPED.figures["assistance_annual_limit"].model_copy(
+                update={"values": {2024: Decimal("100000.00")}}
+            ),
+        }
+    }
+)
 
 TEKUN = frozenset({Category.TEKUN})
 ORDINARY = frozenset({Category.OTHER_RESIDENT})
@@ -277,7 +289,7 @@ def test_yearly_limit_when_the_operator_sets_one() -> None:
     # Test variant: the pack's yearly assistance limit is pending (null = no cap); with an operator limit of
     # 10,000.00 for the core group, 特困 with 8,000.00 already paid gets min(11,636.58, 2,000.00) = 2,000.00.
     s = settlement_of(PENGSHUI)
-    core = s.assistance[0].model_copy(update={"annual_limit": yuan("10000.00")})
+    core = s.assistance[0].model_copy(update={"annual_limit": Amount(fixed=yuan("10000.00"))})
     variant = revalidated(
         PENGSHUI.model_copy(update={"settlement": s.model_copy(update={"assistance": (core, *s.assistance[1:])})})
     )
@@ -335,3 +347,9 @@ def test_settle_with_a_pack_without_settlement_rules_raises() -> None:
     assert caught.value.rule == "settlement_rules"
     with pytest.raises(EngineError):
         settle(shanxi, ClaimCost(date(2024, 5, 1), Visit.INPATIENT, yuan("1000.00")), TEKUN, YearToDate())
+
+
+def test_the_shipped_pack_names_the_missing_yearly_assistance_limit() -> None:
+    # The seed: 确保年度救助限额内 … 不低于80% — a limit exists but is not given; no silent "no cap".
+    with pytest.raises(MissingFigure, match=r"assistance_annual_limit.*2024"):
+        settle(SHIPPED, claim("50000.00", "25000.00"), TEKUN, YearToDate())

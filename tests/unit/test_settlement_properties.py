@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from libs.common.categories import Category
 from libs.common.money import FEN
-from libs.common.policy import Amount, PolicyPack, load_book
+from libs.common.policy import Amount, MissingFigure, PolicyPack, load_book
 from libs.common.policy.settlement import AssistanceGroup, HospitalClass, Settlement, Tilted, Visit
 from services.assistance.domain.settlement import ClaimCost, Result, YearToDate, settle
 
@@ -54,10 +54,10 @@ def _pengshui_with_limits() -> PolicyPack:
     assert s.critical_illness is not None and s.tilted is not None
     core, other = s.assistance
     groups: tuple[AssistanceGroup, ...] = (
-        core.model_copy(update={"annual_limit": Decimal("50000.00")}),
+        core.model_copy(update={"annual_limit": Amount(fixed=Decimal("50000.00"))}),
         other.model_copy(
             update={
-                "annual_limit": Decimal("30000.00"),
+                "annual_limit": Amount(fixed=Decimal("30000.00")),
                 "outpatient_limit": Decimal("2000.00"),
                 "ratios": {**other.ratios, Visit.OUTPATIENT: Decimal("0.70")},
             }
@@ -146,7 +146,13 @@ def limit_left(limit: Decimal | None, used: Decimal) -> Decimal | None:
 @given(data=st.data())
 def test_settlement_invariants(pack: PolicyPack, data: st.DataObject) -> None:
     claim, held, ytd = data.draw(scenarios(pack))
-    result = settle(pack, claim, held, ytd)
+    try:
+        result = settle(pack, claim, held, ytd)
+    except MissingFigure as exc:
+        # Allowed only for a figure the pack declares pending (e.g. Pengshui's unstated yearly limit):
+        # a clear error naming it, never a silent default.
+        assert any(f"'{name}'" in str(exc) for name, f in pack.figures.items() if f.pending), exc
+        return
     rules = settlement_of(pack)
 
     # Every amount is non-negative and in whole fen.
@@ -172,7 +178,8 @@ def test_settlement_invariants(pack: PolicyPack, data: st.DataObject) -> None:
         assert step.pack_id == pack.id
         group = next(g for g in rules.assistance if g.id == step.rule_id)
         assert held & set(group.categories)
-        yearly = limit_left(group.annual_limit, ytd.assistance_paid)
+        annual = pack.amount(group.annual_limit, claim.settlement_date.year) if group.annual_limit else None
+        yearly = limit_left(annual, ytd.assistance_paid)
         if yearly is not None:
             assert result.medical_assistance + result.out_of_catalog_assistance <= yearly
         outpatient = limit_left(group.outpatient_limit, ytd.outpatient_assistance_paid)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from libs.common.categories import Category
-from libs.common.policy import PolicyPack, load_book
+from libs.common.policy import Amount, PolicyPack, load_book
 from libs.common.policy.settlement import HospitalClass, Visit
 from services.assistance.domain.application import application_assistance
 from services.assistance.domain.explanation import EngineError, Step
@@ -494,7 +494,9 @@ def test_out_of_catalog_assistance_stays_within_a_yearly_limit() -> None:
     assert XINZHOU.settlement is not None
     s = XINZHOU.settlement
     groups = tuple(
-        g.model_copy(update={"annual_limit": yuan("30000.00")}) if g.id == "xinzhou-2022-returned-to-poverty" else g
+        g.model_copy(update={"annual_limit": Amount(fixed=yuan("30000.00"))})
+        if g.id == "xinzhou-2022-returned-to-poverty"
+        else g
         for g in s.assistance
     )
     variant = XINZHOU.model_copy(update={"settlement": s.model_copy(update={"assistance": groups})})

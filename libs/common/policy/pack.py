@@ -65,6 +65,7 @@ class PolicyPack(BaseModel):
             if s.tilted is not None and s.tilted.threshold is not None:
                 yield s.tilted.threshold
             yield from (a.line for a in s.application_based)
+            yield from (g.annual_limit for g in s.assistance if g.annual_limit is not None)
 
     def covers(self, county_code: str, on: date) -> bool:
         in_period = self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)

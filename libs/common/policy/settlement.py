@@ -96,7 +96,9 @@ class AssistanceGroup(_Frozen):
     id: str
     categories: tuple[CategoryField, ...] = Field(min_length=1)
     ratios: dict[Visit, Ratio] = Field(description="share of the in-policy self-pay left after basic + critical")
-    annual_limit: NonNegativeYuan | None = Field(description="yearly limit, shared by outpatient and inpatient")
+    annual_limit: Amount | None = Field(
+        description="yearly limit, shared by outpatient and inpatient; a figure when the seed names one unset"
+    )
     outpatient_limit: NonNegativeYuan | None = Field(default=None, description="sub-limit for ordinary outpatient")
     floor: Floor | None = None
     funding: str = "medical_assistance_fund"
@@ -106,8 +108,8 @@ class AssistanceGroup(_Frozen):
     def _check(self) -> AssistanceGroup:
         for visit, ratio in self.ratios.items():
             _ratio_ok(ratio, f"{self.id}.ratios.{visit}")
-        limits = (self.outpatient_limit, self.annual_limit)
-        if limits[0] is not None and limits[1] is not None and limits[0] > limits[1]:
+        annual = self.annual_limit.fixed if self.annual_limit is not None else None
+        if self.outpatient_limit is not None and annual is not None and self.outpatient_limit > annual:
             raise ValueError(f"{self.id}: outpatient_limit is part of annual_limit and cannot exceed it")
         return self
 

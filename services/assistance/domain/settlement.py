@@ -160,8 +160,12 @@ def _critical(
     return paid
 
 
+def _annual_limit(pack: PolicyPack, group: AssistanceGroup, year: int) -> Decimal | None:
+    return pack.amount(group.annual_limit, year) if group.annual_limit is not None else None
+
+
 def _assistance_by(
-    group: AssistanceGroup, claim: ClaimCost, ytd: YearToDate, basic: Decimal, critical: Decimal
+    pack: PolicyPack, group: AssistanceGroup, claim: ClaimCost, ytd: YearToDate, basic: Decimal, critical: Decimal
 ) -> tuple[Decimal, str]:
     """What one assistance group would pay for this claim, and how."""
     self_pay = claim.in_catalog - basic - critical
@@ -181,8 +185,9 @@ def _assistance_by(
         if needed > amount:
             amount, how = min(needed, self_pay), f"{how}, 补足至目录内综合支付比例 {floor.ratio}"
     limits = []
-    if group.annual_limit is not None:
-        limits.append(group.annual_limit - ytd.assistance_paid)
+    annual = _annual_limit(pack, group, claim.settlement_date.year)
+    if annual is not None:
+        limits.append(annual - ytd.assistance_paid)
     if claim.visit is Visit.OUTPATIENT and group.outpatient_limit is not None:
         limits.append(group.outpatient_limit - ytd.outpatient_assistance_paid)
     if limits and min(limits) < amount:
@@ -202,7 +207,7 @@ def _assistance(
     # A person may hold several categories: the most favourable group applies (DOMAIN.md, a reading).
     best: tuple[Decimal, AssistanceGroup, str] | None = None
     for group in _rules(pack).groups_for(held):
-        amount, how = _assistance_by(group, claim, ytd, basic, critical)
+        amount, how = _assistance_by(pack, group, claim, ytd, basic, critical)
         if best is None or amount > best[0]:
             best = (amount, group, how)
     if best is None:
@@ -294,9 +299,8 @@ def settle(pack: PolicyPack, claim: ClaimCost, held: frozenset[Category], ytd: Y
     basic = _basic(pack, claim, steps)
     critical = _critical(pack, claim, held, ytd, basic, steps)
     assistance, group = _assistance(pack, claim, held, ytd, basic, critical, steps)
-    limit_left = None
-    if group is not None and group.annual_limit is not None:
-        limit_left = group.annual_limit - ytd.assistance_paid - assistance
+    annual = _annual_limit(pack, group, claim.settlement_date.year) if group is not None else None
+    limit_left = annual - ytd.assistance_paid - assistance if annual is not None else None
     borne, ooc_assisted = _out_of_catalog(pack, claim, held, limit_left, steps)
     policy_left = claim.in_catalog - basic - critical - assistance
     tilted = _tilted(pack, claim, held, ytd, policy_left, steps)
