@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event
 from sqlalchemy.engine.url import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
 def utcnow_column_default() -> datetime:
@@ -61,3 +63,37 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+BULK_THRESHOLD = 500  # below this, a plain multi-row INSERT is as fast and simpler
+
+
+async def bulk_insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows in the caller's transaction; on PostgreSQL through COPY, several times faster than
+    executemany for a 100,000-row roster. Columns a row leaves out take their Python-side defaults."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql" or len(rows) < BULK_THRESHOLD:
+        await conn.execute(table.insert(), list(rows))
+        return
+    columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True and c.name not in rows[0])]
+    # SQLAlchemy wraps a column's Python default to take an execution context; COPY has none, so pass None.
+    defaults = {c.name: cast(Any, c.default).arg for c in columns if c.default is not None and c.default.is_callable}
+    records = []
+    for row in rows:
+        record = []
+        for column in columns:
+            if column.name in row:
+                value = row[column.name]
+                if isinstance(column.type, UtcDateTime) and value is not None:
+                    value = value.astimezone(UTC)
+            elif column.name in defaults:
+                value = defaults[column.name](None)
+            else:
+                value = None
+            record.append(value)
+        records.append(tuple(record))
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(table.name, records=records, columns=[c.name for c in columns])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import operator
 import re
 from datetime import date
 from typing import Annotated, Literal
@@ -42,6 +43,7 @@ _PROVINCES = frozenset(
 # ISO 7064 MOD 11-2 as laid down in GB 11643-1999: weight i = 2^(17-i) mod 11.
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
+_ASCII_ZERO_OFFSET = ord("0") * sum(_WEIGHTS)
 _EARLIEST_BIRTH = date(1900, 1, 1)
 # 17 digits + digit/X, not glued to other digits: a 19-digit bank card number must stay intact.
 _ID_IN_TEXT = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
@@ -58,7 +60,11 @@ class InvalidIdNumber(RuleViolation):
 
 def check_digit(first17: str) -> str:
     """The GB 11643 check character for 17 digits."""
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError("check_digit needs exactly 17 digits")
+    # Summed over the ASCII codes in C (a county roster validates 100,000 of these), then the "0" offset
+    # (48 × the sum of the weights) taken back out.
+    total = sum(map(operator.mul, first17.encode("ascii"), _WEIGHTS)) - _ASCII_ZERO_OFFSET
     return _CHECK_CHARS[total % 11]
 
 
@@ -128,7 +134,7 @@ class IdMaskingFilter(logging.Filter):
         return True
 
 
-def person_key(id_number: str, secret: bytes) -> str:
+def person_key(id_number: str, secret: bytes, *, validated: bool = False) -> str:
     """Stable pseudonymous key for a person (event subjects, Kafka keys): 32 hex chars.
 
     Keyed HMAC, not a plain hash: ID numbers have little entropy (region x birth date x 1000
@@ -137,7 +143,8 @@ def person_key(id_number: str, secret: bytes) -> str:
     """
     if not secret:
         raise ValueError("person_key needs a non-empty secret")
-    number = validate_id_number(id_number)
+    # ``validated``: the caller passes the output of validate_id_number (a bulk import checks each number once).
+    number = id_number if validated else validate_id_number(id_number)
     return hmac.new(secret, number.encode("ascii"), hashlib.sha256).hexdigest()[:32]
 
 

@@ -66,8 +66,9 @@ class ServiceRuntime:
         self.consumers: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
 
-    def person_key(self, id_number: str) -> str:
-        return person_key(id_number, self.settings.person_key_secret.get_secret_value().encode())
+    def person_key(self, id_number: str, *, validated: bool = False) -> str:
+        secret = self.settings.person_key_secret.get_secret_value().encode()
+        return person_key(id_number, secret, validated=validated)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.tables, f"/safetynet/{self.name}", self.relay.wakeup)

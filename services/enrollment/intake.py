@@ -19,6 +19,7 @@ from libs.common.dates import parse_office_date
 from libs.common.idcard import IdNumber
 from libs.common.messaging.contracts.enrollment import ChangeType, RosterChangedV1
 from libs.common.messaging.envelope import new_event_id
+from libs.common.rules import RuleViolation
 from services.enrollment.domain import AUTHORITY, NotAuthorised, check_authority
 from services.enrollment.roster_file import SheetRow
 
@@ -33,6 +34,16 @@ def _text(value: object) -> object:
     return None if value is None or str(value).strip() == "" else str(value).strip()
 
 
+def _id_text(value: object) -> object:
+    if isinstance(value, int | float):
+        # Excel keeps 15 significant digits of a number: the last digits of the ID are already gone.
+        raise RuleViolation(
+            "id_as_text",
+            "ID number stored as a number has lost digits: format the column as text / 身份证号码列须为文本格式",
+        )
+    return str(value).strip() if value is not None else value
+
+
 Text = Annotated[str | None, BeforeValidator(_text)]
 OfficeDate = Annotated[date, BeforeValidator(parse_office_date)]
 
@@ -45,9 +56,7 @@ class RosterRow(BaseModel):
     township: Text = Field(default=None, alias="乡（镇）", max_length=100)
     village: Text = Field(default=None, alias="行政村", max_length=100)
     name: Annotated[str, BeforeValidator(_text)] = Field(alias="姓名", min_length=1, max_length=100)
-    id_number: Annotated[IdNumber, BeforeValidator(lambda v: str(v).strip() if v is not None else v)] = Field(
-        alias="身份证号码"
-    )
+    id_number: Annotated[IdNumber, BeforeValidator(_id_text)] = Field(alias="身份证号码")
     change_type: Annotated[ChangeType, BeforeValidator(_change_type)] = Field(alias="动态调整类型")
     category: CategoryField = Field(alias="人员类别")
     effective_date: OfficeDate = Field(alias="动态调整时间")
@@ -118,9 +127,11 @@ def validate(
             continue
         seen[key] = number
         assert row.category in allowed
-        change = RosterChangedV1(
+        # Every field was validated by RosterRow above; constructing without re-validating halves the cost of
+        # a 100,000-row file. (The contract's own types are the same as RosterRow's.)
+        change = RosterChangedV1.model_construct(
             change_id=new_event_id(),
-            person_key=person_key(row.id_number),
+            person_key=person_key(row.id_number),  # row.id_number is already validated and normalised
             id_number=row.id_number,
             name=row.name,
             region_code=region_code,

@@ -97,7 +97,7 @@ async def post_roster_batch(body: BatchIn, principal: RosterAgency, runtime: Run
         agency=principal.agency,
         region_code=county,
         list_date=body.list_date or china_today(),
-        person_key=runtime.person_key,
+        person_key=lambda number: runtime.person_key(number, validated=True),
         by_alias=False,
     )
     return await _take(runtime, intake, len(body.changes), body.partial)
@@ -125,7 +125,7 @@ async def post_roster_file(
             agency=principal.agency,
             region_code=county,
             list_date=list_date or china_today(),
-            person_key=runtime.person_key,
+            person_key=lambda number: runtime.person_key(number, validated=True),
             by_alias=True,
         )
         return intake, len(rows)

