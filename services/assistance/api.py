@@ -18,13 +18,13 @@ from libs.common.deps import Book, Runtime
 from libs.common.idcard import IdNumber, mask_id_number
 from libs.common.money import NonNegativeYuan
 from libs.common.policy import MissingFigure, NoPolicy
+from libs.common.policy.explanation import EngineError
 from libs.common.policy.settlement import HospitalClass, Visit
 from libs.common.problems import Problem
 from libs.common.rules import RuleViolation
 from services.assistance import handlers
 from services.assistance.commands import AsSettled, RecordClaim
 from services.assistance.domain import ClaimRejected, SettledClaim
-from services.assistance.domain.explanation import EngineError
 from services.assistance.domain.settlement import ClaimCost, Result, YearToDate
 
 router = APIRouter(tags=["claims"])

@@ -15,10 +15,10 @@ from libs.common.messaging.contracts.enrollment import RosterChangedV1
 from libs.common.messaging.envelope import Envelope
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.policy import PolicyBook
+from libs.common.policy.explanation import Step
 from libs.common.read_models.categories import apply_roster_change, categories_on
 from services.assistance.commands import RecordClaim
 from services.assistance.domain import SettledClaim
-from services.assistance.domain.explanation import Step
 from services.assistance.domain.settlement import Result, YearToDate, settle
 from services.assistance.tables import category_periods, claims, year_to_date
 

@@ -13,9 +13,9 @@ import pytest
 
 from libs.common.categories import Category
 from libs.common.policy import Amount, MissingFigure, PolicyPack, load_book
+from libs.common.policy.explanation import EngineError
 from libs.common.policy.settlement import ApplicationBased, Retroactive, Settlement
 from services.assistance.domain.application import application_assistance, retroactive_window
-from services.assistance.domain.explanation import EngineError
 
 BOOK = load_book(Path(__file__).parents[2] / "policies")
 XINZHOU = BOOK.get("xinzhou-2022")

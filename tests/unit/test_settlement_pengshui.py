@@ -15,8 +15,8 @@ import pytest
 
 from libs.common.categories import Category
 from libs.common.policy import Amount, Figure, MissingFigure, PolicyPack, load_book
+from libs.common.policy.explanation import EngineError, Step
 from libs.common.policy.settlement import Settlement, Visit
-from services.assistance.domain.explanation import EngineError, Step
 from services.assistance.domain.settlement import ClaimCost, Result, YearToDate, settle
 
 PACK_ID = "pengshui-2024"

@@ -12,9 +12,9 @@ import pytest
 
 from libs.common.categories import Category
 from libs.common.policy import PolicyPack, load_book
+from libs.common.policy.explanation import EngineError
 from libs.common.policy.settlement import Visit
 from services.assistance.domain.application import retroactive_window
-from services.assistance.domain.explanation import EngineError
 from services.assistance.domain.settlement import ClaimCost, YearToDate, settle
 
 PACK_ID = "weihai-2023"

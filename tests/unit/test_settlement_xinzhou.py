@@ -16,9 +16,9 @@ import pytest
 
 from libs.common.categories import Category
 from libs.common.policy import Amount, PolicyPack, load_book
+from libs.common.policy.explanation import EngineError, Step
 from libs.common.policy.settlement import HospitalClass, Visit
 from services.assistance.domain.application import application_assistance
-from services.assistance.domain.explanation import EngineError, Step
 from services.assistance.domain.settlement import ClaimCost, Result, YearToDate, settle
 
 PACK_ID = "xinzhou-2022"

@@ -15,9 +15,9 @@ import pytest
 
 from libs.common.categories import Category
 from libs.common.policy import PolicyPack, load_book
+from libs.common.policy.explanation import Step
 from libs.common.policy.settlement import Visit
 from services.assistance.domain.application import retroactive_window
-from services.assistance.domain.explanation import Step
 from services.assistance.domain.settlement import ClaimCost, Result, YearToDate, settle
 
 PACK_ID = "yuecheng-2022"

@@ -15,9 +15,9 @@ import pytest
 
 from libs.common.categories import Category
 from libs.common.policy import Figure, MissingFigure, PolicyPack, load_book
+from libs.common.policy.explanation import EngineError
 from libs.common.policy.subsidy import Funding
-from services.assistance.domain.explanation import EngineError
-from services.assistance.domain.subsidy import SubsidyQuote, quote
+from libs.common.policy.subsidy_quote import SubsidyQuote, quote
 
 BOOK = load_book(Path(__file__).parents[2] / "policies")
 XINZHOU = BOOK.get("xinzhou-2022")

@@ -10,8 +10,8 @@ from decimal import Decimal
 from libs.common.categories import Category
 from libs.common.money import to_yuan
 from libs.common.policy import PolicyPack
+from libs.common.policy.explanation import EngineError, Step
 from libs.common.policy.settlement import Retroactive
-from services.assistance.domain.explanation import EngineError, Step
 
 ZERO = Decimal("0.00")
 

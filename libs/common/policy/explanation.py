@@ -1,4 +1,4 @@
-"""Why each yuan was paid: every engine result carries the rule steps that produced it."""
+"""Why each yuan was paid: every engine and calculator result carries the rule steps that produced it."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from libs.common.categories import Category
 from libs.common.money import to_yuan
 from libs.common.policy import Amount, PolicyPack
+from libs.common.policy.explanation import EngineError, Step
 from libs.common.policy.subsidy import Funding, SubsidyRule
-from services.assistance.domain.explanation import EngineError, Step
 
 ZERO = Decimal("0.00")
 
