@@ -23,7 +23,9 @@ def check(directory: Path, out: list[str]) -> bool:
             out.extend(f"    {line}" for line in str(exc).splitlines()[1:] or [str(exc)])
             continue
         packs.append(pack)
-        sections = [s for s in ("monitoring", "referral", "settlement", "subsidy") if getattr(pack, s) is not None]
+        sections = [
+            s for s in ("monitoring", "referral", "settlement", "subsidy", "enrollment") if getattr(pack, s) is not None
+        ]
         period = f"{pack.effective_from}…{pack.effective_to or ''}"
         out.append(f"✓ {path.name}: {pack.id} ({pack.region_code}, {period}; {', '.join(sections)})")
         out.extend(f"    pending figure — {line}" for line in pack.pending_figures())

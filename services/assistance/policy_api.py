@@ -43,7 +43,11 @@ async def list_policies(_principal: AnyAgency, book: Book) -> list[PackSummary]:
             region_code=p.region_code,
             effective_from=p.effective_from.isoformat(),
             effective_to=p.effective_to.isoformat() if p.effective_to else None,
-            sections=[s for s in ("monitoring", "referral", "settlement", "subsidy") if getattr(p, s) is not None],
+            sections=[
+                s
+                for s in ("monitoring", "referral", "settlement", "subsidy", "enrollment")
+                if getattr(p, s) is not None
+            ],
             pending_figures=p.pending_figures(),
         )
         for p in book.packs

@@ -17,6 +17,7 @@ from libs.common.messaging.contracts.enrollment import ChangeType, RosterChanged
 from libs.common.messaging.envelope import new_event_id
 from libs.common.problems import Problem
 from services.enrollment import handlers
+from services.enrollment.deps import Rules
 from services.enrollment.domain import AUTHORITY, NotAuthorised
 
 router = APIRouter(tags=["roster"])
@@ -57,7 +58,7 @@ class RosterChangeOut(BaseModel):
 
 @router.post("/roster/changes", status_code=201, response_model=RosterChangeOut)
 async def post_roster_change(
-    body: RosterChangeIn, principal: RosterAgency, runtime: Runtime, response: Response
+    body: RosterChangeIn, principal: RosterAgency, runtime: Runtime, rules: Rules, response: Response
 ) -> RosterChangeOut:
     """Record one roster change and publish roster.changed (201; 200 if already recorded)."""
     require_region(principal, body.region_code)
@@ -70,7 +71,7 @@ async def post_roster_change(
     )
     try:
         async with runtime.uow() as uow:
-            recorded = bool(await handlers.record_roster_changes(uow, [change]))
+            recorded = bool(await handlers.record_roster_changes(uow, [change], rules))
     except NotAuthorised as exc:
         raise Problem(403, "category-authority", "Category not under this agency / 无权调整该类别", str(exc)) from exc
     if not recorded:

@@ -6,11 +6,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from libs.common.calendar import WorkingCalendar
 from libs.common.messaging.bus import Bus
+from libs.common.policy import load_book
 from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.enrollment.api import router
+from services.enrollment.enrollment_api import router as enrollment_router
+from services.enrollment.gaps import GapRules
 from services.enrollment.roster_api import router as roster_router
 from services.enrollment.tables import messaging
 
@@ -25,9 +29,11 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         bus=bus,
     )
-    return create_app(
+    app = create_app(
         runtime,
         title="safetynet enrollment (参保与困难人口名单)",
         description="Takes roster changes (附件3) from the identity-holding agencies and publishes roster.changed.",
-        routers=[router, roster_router],
+        routers=[router, roster_router, enrollment_router],
     )
+    app.state.gap_rules = GapRules(load_book(settings.policies_dir), WorkingCalendar.from_file(settings.holidays_file))
+    return app

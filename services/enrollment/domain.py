@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from libs.common.agencies import Agency
 from libs.common.categories import Category
+from libs.common.messaging.contracts.enrollment import EnrollmentStatus, GapKind
 
 # Who holds authority over each identity (DOMAIN.md "Who takes part"; seed 000 附件3 flow).
 AUTHORITY: dict[Agency, frozenset[Category]] = {
@@ -38,3 +41,19 @@ class NotAuthorised(PermissionError):
 def check_authority(agency: Agency, category: Category) -> None:
     if category not in AUTHORITY.get(agency, frozenset()):
         raise NotAuthorised(agency, category)
+
+
+# Statuses that count as enrolled for the year; a lapse into the others opens a gap for a vulnerable person.
+COVERED = frozenset({EnrollmentStatus.ENROLLED, EnrollmentStatus.PAID})
+_LAPSES = {EnrollmentStatus.DROPPED: GapKind.DROPPED, EnrollmentStatus.INTERRUPTED: GapKind.INTERRUPTED}
+# Anyone on a roster an agency keeps is watched for gaps.
+VULNERABLE = frozenset().union(*AUTHORITY.values())
+
+
+def lapse_kind(status: EnrollmentStatus) -> GapKind | None:
+    return _LAPSES.get(status)
+
+
+def enrollment_year(effective_date: date) -> int:
+    """The enrollment year a roster change concerns: the year it takes effect (a reading; the seeds are silent)."""
+    return effective_date.year

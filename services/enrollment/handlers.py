@@ -7,11 +7,13 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from libs.common.db import bulk_insert
-from libs.common.messaging.contracts.enrollment import RosterChangedV1
+from libs.common.db import bulk_insert, utcnow_column_default
+from libs.common.messaging.contracts.enrollment import ChangeType, EnrollmentChangedV1, GapKind, RosterChangedV1
 from libs.common.messaging.unit_of_work import UnitOfWork
-from services.enrollment.domain import check_authority
-from services.enrollment.tables import roster_changes
+from libs.common.read_models.categories import apply_roster_change, categories_on
+from services.enrollment.domain import COVERED, VULNERABLE, check_authority, enrollment_year, lapse_kind
+from services.enrollment.gaps import Candidate, GapRules, close_gaps, open_gaps
+from services.enrollment.tables import category_periods, enrollments, roster_changes
 
 ChangeKey = tuple[str, str, str, date]
 _COLUMNS = [c.name for c in roster_changes.columns if c.name != "recorded_at"]
@@ -41,8 +43,11 @@ async def _recorded(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> set[
     return found
 
 
-async def record_roster_changes(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> list[RosterChangedV1]:
-    """Record roster changes and publish roster.changed for each, all in one transaction.
+async def record_roster_changes(
+    uow: UnitOfWork, changes: Sequence[RosterChangedV1], rules: GapRules
+) -> list[RosterChangedV1]:
+    """Record roster changes and publish roster.changed for each, all in one transaction; newly added persons
+    not enrolled for the year get a gap, pushed at once (DOMAIN.md flow 1).
 
     A change already recorded (a re-sent file, a retry) is skipped, so sending the same list again changes
     nothing. Returns the changes that were new.
@@ -55,5 +60,71 @@ async def record_roster_changes(uow: UnitOfWork, changes: Sequence[RosterChanged
         await bulk_insert(uow.conn, roster_changes, [_row(c) for c in new])
         for change in new:
             uow.publish(change, subject=change.person_key)
+        await _apply_categories(uow, new)
+        added = [c for c in new if c.change_type is ChangeType.ADDED]
+        await open_gaps(uow, rules, GapKind.NEVER_ENROLLED, [_candidate(c) for c in added])
     await uow.commit()
     return new
+
+
+async def _apply_categories(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> None:
+    adds = [
+        {"person_key": c.person_key, "category": c.category.value, "valid_from": c.effective_date, "valid_to": None}
+        for c in changes
+        if c.change_type is ChangeType.ADDED
+    ]
+    await bulk_insert(uow.conn, category_periods, adds)
+    for change in changes:
+        if change.change_type is ChangeType.EXITED:
+            await apply_roster_change(uow.conn, category_periods, change)
+
+
+def _candidate(change: RosterChangedV1) -> Candidate:
+    return Candidate(
+        person_key=change.person_key,
+        id_number=change.id_number,
+        name=change.name,
+        region_code=change.region_code,
+        township=change.township,
+        village=change.village,
+        year=enrollment_year(change.effective_date),
+        categories=(change.category,),
+        opened_on=change.list_date,
+    )
+
+
+async def record_enrollment(uow: UnitOfWork, change: EnrollmentChangedV1, rules: GapRules) -> bool:
+    """Record a person's enrollment for a year; publish enrollment.changed when it changed. Enrolling closes
+    the year's gap; a lapse (脱保/断保) of a person holding a vulnerable category opens one."""
+    e = enrollments.c
+    where = (e.person_key == change.person_key) & (e.year == change.year)
+    current = (await uow.conn.execute(sa.select(e.tier, e.status).where(where))).first()
+    if current is not None and (current.tier, current.status) == (change.tier, change.status.value):
+        return False
+    values = {
+        "id_number": change.id_number,
+        "name": change.name,
+        "region_code": change.region_code,
+        "tier": change.tier,
+        "status": change.status.value,
+        "effective_date": change.effective_date,
+        "updated_at": utcnow_column_default(),
+    }
+    if current is None:
+        await uow.conn.execute(enrollments.insert().values(person_key=change.person_key, year=change.year, **values))
+    else:
+        await uow.conn.execute(enrollments.update().where(where).values(**values))
+    uow.publish(change, subject=change.person_key)
+    if change.status in COVERED:
+        await close_gaps(uow, change.person_key, change.year, change.effective_date)
+    elif (kind := lapse_kind(change.status)) is not None:
+        held = await categories_on(uow.conn, category_periods, change.person_key, change.effective_date)
+        vulnerable = tuple(sorted(held & VULNERABLE))
+        if vulnerable:
+            candidate = Candidate(
+                change.person_key, change.id_number, change.name, change.region_code, None, None,
+                change.year, vulnerable, change.effective_date,
+            )  # fmt: skip
+            await open_gaps(uow, rules, kind, [candidate])
+    await uow.commit()
+    return True

@@ -17,6 +17,7 @@ from libs.common.clock import china_today
 from libs.common.deps import Runtime
 from libs.common.problems import Problem
 from services.enrollment import handlers
+from services.enrollment.deps import Rules
 from services.enrollment.domain import AUTHORITY
 from services.enrollment.intake import Intake, RowError, sheet_items, validate
 from services.enrollment.roster_file import FileProblem, read_rows, template
@@ -76,7 +77,7 @@ def _errors_json(errors: Iterable[RowError]) -> list[dict[str, Any]]:
     return [{"row": e.row, "field": e.column, "rule": e.rule, "message": e.message} for e in errors]
 
 
-async def _take(runtime: Runtime, intake: Intake, received: int, partial: bool) -> IntakeReport:
+async def _take(runtime: Runtime, rules: Rules, intake: Intake, received: int, partial: bool) -> IntakeReport:
     if intake.errors and not partial:
         raise Problem(
             422, "roster-rows-invalid", "Rows are not valid; nothing was recorded / 名单有误, 未导入",
@@ -84,12 +85,12 @@ async def _take(runtime: Runtime, intake: Intake, received: int, partial: bool) 
             errors=_errors_json(intake.errors),
         )  # fmt: skip
     async with runtime.uow() as uow:
-        new = await handlers.record_roster_changes(uow, [c for _, c in intake.changes])
+        new = await handlers.record_roster_changes(uow, [c for _, c in intake.changes], rules)
     return _report(intake, received, len(new))
 
 
 @router.post("/roster/changes/batch", response_model=IntakeReport)
-async def post_roster_batch(body: BatchIn, principal: RosterAgency, runtime: Runtime) -> IntakeReport:
+async def post_roster_batch(body: BatchIn, principal: RosterAgency, runtime: Runtime, rules: Rules) -> IntakeReport:
     """Record many roster changes at once; all rows are checked first (per-item report)."""
     county = _county(principal, body.region_code)
     intake = validate(
@@ -100,13 +101,14 @@ async def post_roster_batch(body: BatchIn, principal: RosterAgency, runtime: Run
         person_key=lambda number: runtime.person_key(number, validated=True),
         by_alias=False,
     )
-    return await _take(runtime, intake, len(body.changes), body.partial)
+    return await _take(runtime, rules, intake, len(body.changes), body.partial)
 
 
 @router.post("/roster/files", response_model=IntakeReport)
 async def post_roster_file(
     principal: RosterAgency,
     runtime: Runtime,
+    rules: Rules,
     file: Annotated[UploadFile, File(description="附件3 as XLSX or CSV")],
     partial: Annotated[bool, Query(description="take the good rows and return the bad ones")] = False,
     region_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
@@ -135,7 +137,7 @@ async def post_roster_file(
         intake, received = await asyncio.to_thread(parse)
     except FileProblem as exc:
         raise Problem(422, "unreadable-file", "File is not a 附件3 table / 文件格式不符", str(exc)) from exc
-    return await _take(runtime, intake, received, partial)
+    return await _take(runtime, rules, intake, received, partial)
 
 
 @router.get("/roster/template.xlsx", response_class=Response)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.messaging.tables import messaging_tables
+from libs.common.read_models.categories import category_periods_table
 
 metadata = sa.MetaData()
 messaging = messaging_tables(metadata)
@@ -28,4 +29,41 @@ roster_changes = sa.Table(
     sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
     # The same change sent again (a re-sent file, a retry) is one change.
     sa.UniqueConstraint("person_key", "category", "change_type", "effective_date", name="uq_roster_change"),
+)
+
+# Which categories each person holds when: kept in the same transaction as the roster change itself.
+category_periods = category_periods_table(metadata)
+
+# One row per person and year, as the 医保 enrollment system reports it.
+enrollments = sa.Table(
+    "enrollments",
+    metadata,
+    sa.Column("person_key", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("tier", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("effective_date", sa.Date, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
+)
+
+# Vulnerable persons without enrollment (漏保/脱保/断保), with the working-day deadline of their push.
+enrollment_gaps = sa.Table(
+    "enrollment_gaps",
+    metadata,
+    sa.Column("gap_id", sa.String(64), primary_key=True),
+    sa.Column("person_key", sa.String(64), nullable=False),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("due_provisional", sa.Boolean, nullable=False),
+    sa.Column("pushed_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Index("ix_enrollment_gaps_open", "person_key", "year", "closed_on"),
 )

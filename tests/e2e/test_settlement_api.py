@@ -123,7 +123,7 @@ async def test_subsidy_quote_and_policy_listing(api: Api) -> None:
     )
     packs = {p["id"]: p for p in (await api["assistance"].get("/policies", headers=MS)).json()}
     assert {"shanxi-2022", "xinzhou-2022", "weihai-2023", "yuecheng-2022", "pengshui-2024"} <= set(packs)
-    assert packs["shanxi-2022"]["sections"] == ["monitoring", "referral"]
+    assert packs["shanxi-2022"]["sections"] == ["monitoring", "referral", "enrollment"]
     full = (await api["assistance"].get("/policies/xinzhou-2022", headers=MS)).json()
     assert full["figures"]["shanxi_income"]["values"]["2022"] == "27426.00"
     assert (await api["assistance"].get("/policies/nope", headers=MS)).status_code == 404

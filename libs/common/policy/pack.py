@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common import regions
 from libs.common.agencies import Agency
+from libs.common.policy.enrollment import EnrollmentRules
 from libs.common.policy.figures import Amount, Figure
 from libs.common.policy.monitoring import Monitoring
 from libs.common.policy.settlement import Settlement
@@ -38,6 +39,7 @@ class PolicyPack(BaseModel):
     referral: ReferralRule | None = None
     settlement: Settlement | None = None
     subsidy: Subsidy | None = None
+    enrollment: EnrollmentRules | None = None
 
     @model_validator(mode="after")
     def _figures_exist(self) -> PolicyPack:

@@ -66,5 +66,37 @@ class EnrollmentChangedV1(Contract):
     effective_date: date
 
 
-CONTRACTS: tuple[type[Contract], ...] = (RosterChangedV1, EnrollmentChangedV1)
+class GapKind(StrEnum):
+    NEVER_ENROLLED = "never_enrolled"  # 漏保: vulnerable and not enrolled for the year
+    DROPPED = "dropped"  # 脱保
+    INTERRUPTED = "interrupted"  # 断保
+
+
+class EnrollmentGapOpenedV1(Contract):
+    """A vulnerable person is not enrolled: tax notifies them to pay, the township and agencies mobilise."""
+
+    event_type: ClassVar[str] = "cn.safetynet.enrollment.gap_opened"
+    version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.ENROLLMENT_CHANGED
+    summary: ClassVar[str] = (
+        "A vulnerable person is not (or no longer) enrolled (漏保/脱保/断保): for tax's contribution notice and "
+        "the township's mobilisation."
+    )
+
+    gap_id: str = Field(min_length=1)
+    person_key: str
+    id_number: str = Field(description="居民身份证号码")
+    name: str = Field(description="姓名")
+    region_code: str = Field(pattern=r"^\d{6}$")
+    township: str | None = Field(default=None, description="乡（镇）")
+    village: str | None = Field(default=None, description="行政村")
+    year: int = Field(description="the enrollment year the gap is in")
+    kind: GapKind
+    categories: tuple[Category, ...] = Field(description="the vulnerable categories the person holds")
+    opened_on: date = Field(description="the roster list date (or the day the enrollment lapsed)")
+    due_on: date | None = Field(description="push deadline in working days after opened_on; null where none is set")
+    due_provisional: bool
+
+
+CONTRACTS: tuple[type[Contract], ...] = (RosterChangedV1, EnrollmentChangedV1, EnrollmentGapOpenedV1)
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}

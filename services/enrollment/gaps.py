@@ -1,0 +1,128 @@
+"""Enrollment gaps (漏保/脱保/断保): opened for vulnerable persons without enrollment, closed by enrolling.
+
+Opening a gap publishes EnrollmentGapOpenedV1 at once — the push to tax (contribution notice) and to the
+township and agencies (mobilisation) — and records the pack's working-day deadline for that push.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from libs.common.calendar import WorkingCalendar
+from libs.common.categories import Category
+from libs.common.db import bulk_insert, utcnow_column_default
+from libs.common.messaging.contracts.enrollment import EnrollmentGapOpenedV1, GapKind
+from libs.common.messaging.envelope import new_event_id
+from libs.common.messaging.unit_of_work import UnitOfWork
+from libs.common.policy import NoPolicy, PolicyBook
+from services.enrollment.domain import COVERED
+from services.enrollment.tables import enrollment_gaps, enrollments
+
+_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class GapRules:
+    book: PolicyBook
+    calendar: WorkingCalendar
+
+    def deadline(self, region_code: str, opened_on: date) -> tuple[date | None, bool]:
+        try:
+            rules = self.book.for_county(region_code, opened_on, "enrollment").enrollment
+        except NoPolicy:
+            return None, False
+        if rules is None or rules.gap_push_working_days is None:
+            return None, False
+        due = self.calendar.add_working_days(opened_on, rules.gap_push_working_days)
+        return due.due, due.provisional
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person_key: str
+    id_number: str
+    name: str
+    region_code: str
+    township: str | None
+    village: str | None
+    year: int
+    categories: tuple[Category, ...]
+    opened_on: date
+
+
+async def _covered_or_open(uow: UnitOfWork, candidates: Sequence[Candidate]) -> set[tuple[str, int]]:
+    """(person, year) pairs that already are enrolled or already have an open gap."""
+    e, g = enrollments.c, enrollment_gaps.c
+    persons = sorted({c.person_key for c in candidates})
+    found: set[tuple[str, int]] = set()
+    for start in range(0, len(persons), _CHUNK):
+        chunk = persons[start : start + _CHUNK]
+        covered = await uow.conn.execute(
+            sa.select(e.person_key, e.year).where(e.person_key.in_(chunk), e.status.in_([s.value for s in COVERED]))
+        )
+        found.update((r.person_key, r.year) for r in covered)
+        open_gaps = await uow.conn.execute(
+            sa.select(g.person_key, g.year).where(g.person_key.in_(chunk), g.closed_on.is_(None))
+        )
+        found.update((r.person_key, r.year) for r in open_gaps)
+    return found
+
+
+async def open_gaps(uow: UnitOfWork, rules: GapRules, kind: GapKind, candidates: Sequence[Candidate]) -> int:
+    """Open (and push) a gap for each candidate not enrolled and without an open gap for the year."""
+    skip = await _covered_or_open(uow, candidates)
+    rows, seen = [], set()
+    for c in candidates:
+        if (c.person_key, c.year) in skip or (c.person_key, c.year) in seen:
+            continue
+        seen.add((c.person_key, c.year))
+        due, provisional = rules.deadline(c.region_code, c.opened_on)
+        gap = EnrollmentGapOpenedV1(
+            gap_id=new_event_id(),
+            person_key=c.person_key,
+            id_number=c.id_number,
+            name=c.name,
+            region_code=c.region_code,
+            township=c.township,
+            village=c.village,
+            year=c.year,
+            kind=kind,
+            categories=c.categories,
+            opened_on=c.opened_on,
+            due_on=due,
+            due_provisional=provisional,
+        )
+        uow.publish(gap, subject=c.person_key)
+        rows.append(
+            {
+                "gap_id": gap.gap_id,
+                "person_key": c.person_key,
+                "id_number": c.id_number,
+                "name": c.name,
+                "year": c.year,
+                "region_code": c.region_code,
+                "kind": kind.value,
+                "opened_on": c.opened_on,
+                "due_on": due,
+                "due_provisional": provisional,
+                # The event above is the push; it leaves with this transaction's commit.
+                "pushed_at": utcnow_column_default(),
+                "closed_on": None,
+            }
+        )
+    await bulk_insert(uow.conn, enrollment_gaps, rows)
+    return len(rows)
+
+
+async def close_gaps(uow: UnitOfWork, person_key: str, year: int, on: date) -> int:
+    g = enrollment_gaps.c
+    result = await uow.conn.execute(
+        enrollment_gaps.update()
+        .where(g.person_key == person_key, g.year == year, g.closed_on.is_(None))
+        .values(closed_on=on)
+    )
+    return int(result.rowcount or 0)
