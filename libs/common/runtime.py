@@ -6,7 +6,6 @@ Built by each service's bootstrap from settings; nothing here runs at import tim
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -109,11 +108,19 @@ class ServiceRuntime:
                 group.create_task(runner.run())
 
     async def stop(self) -> None:
+        # The flags end the loops at their next turn even if a cancellation were lost; the wait is bounded so a
+        # stuck task is reported instead of hanging the shutdown.
+        self.relay.stopping = True
+        for runner in self.consumers:
+            runner.stopping = True
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        done, pending = await asyncio.wait(self._tasks, timeout=10) if self._tasks else (set(), set())
+        for task in pending:
+            log.error("%s: task %s did not stop within 10 s", self.name, task.get_name())
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("%s: task %s had failed: %r", self.name, task.get_name(), task.exception())
         self._tasks = []
         for runner in self.consumers:
             await runner.stop()

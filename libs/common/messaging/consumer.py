@@ -78,6 +78,7 @@ class ConsumerRunner:
         self._consumer: BusConsumer | None = None
         self.processed = 0
         self.dead_lettered = 0
+        self.stopping = False  # set by the runtime's stop(): the loop ends at its next turn
 
     @property
     def topics(self) -> list[str]:
@@ -195,7 +196,7 @@ class ConsumerRunner:
 
     async def run(self) -> None:
         backoff = 0.2
-        while True:
+        while not self.stopping:
             try:
                 await self.run_once()
                 backoff = 0.2

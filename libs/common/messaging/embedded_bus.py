@@ -103,7 +103,8 @@ class EmbeddedBus:
     async def wait_for_publish(self, seen_generation: int, timeout: float) -> None:
         async with self._published:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._published.wait_for(lambda: self._generation != seen_generation), timeout)
+                async with asyncio.timeout(timeout):  # not wait_for: see OutboxRelay.run
+                    await self._published.wait_for(lambda: self._generation != seen_generation)
 
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         return EmbeddedConsumer(self, self._prefix + group, [self._t(t) for t in topics])

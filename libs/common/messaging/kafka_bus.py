@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 
 from libs.common.messaging.bus import BusConsumer, BusUnavailable, Delivery, Record
 
@@ -96,7 +96,8 @@ class KafkaBus:
                 await producer.send(self._t(r.topic), r.value, key=r.key.encode(), headers=list(r.headers))
                 for r in records
             ]
-            await asyncio.wait_for(asyncio.gather(*futures), self._send_timeout)
+            async with asyncio.timeout(self._send_timeout):  # not wait_for: see OutboxRelay.run
+                await asyncio.gather(*futures)
         except (KafkaError, OSError, TimeoutError) as exc:
             # The producer may hold half-sent batches; a fresh one on the next attempt is simplest.
             await self.stop()
@@ -165,9 +166,12 @@ class KafkaConsumer:
         if offsets:
             try:
                 await self._c().commit(offsets)
+            except CommitFailedError as exc:
+                # A rebalance took the partitions away. Nothing is lost: these records are handled and in the
+                # inbox; whoever owns the partitions now gets them again and skips them. Rejoining here would
+                # only cause another rebalance.
+                log.warning("commit after a rebalance failed, records will be redelivered: %s", exc)
             except KafkaError as exc:
-                # Typically a rebalance took the partition away; its new owner redelivers, the inbox
-                # absorbs the repeat.
                 raise BusUnavailable(f"commit failed: {exc!r}") from exc
 
     async def rewind(self) -> None:

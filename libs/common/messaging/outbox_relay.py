@@ -41,6 +41,7 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
         self.wakeup = asyncio.Event()
+        self.stopping = False  # set by the runtime's stop(): the loop ends at its next turn
 
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:
@@ -95,7 +96,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         backoff = 0.1
-        while True:
+        while not self.stopping:
             # Cleared before reading, so a commit that lands during the pass leaves it set: no lost wake-up.
             self.wakeup.clear()
             try:
@@ -107,5 +108,8 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
             if published < self._batch_size:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives
+                # as the wait completes, and this loop would then outlive its service's shutdown.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), self._poll_interval)
+                    async with asyncio.timeout(self._poll_interval):
+                        await self.wakeup.wait()
