@@ -67,3 +67,14 @@ enrollment_gaps = sa.Table(
     sa.Column("closed_on", sa.Date, nullable=True),
     sa.Index("ix_enrollment_gaps_open", "person_key", "year", "closed_on"),
 )
+
+# 月调度: the ledger of a month as it stood at month end, frozen when taken; later roster changes do not touch it.
+dispatch_snapshots = sa.Table(
+    "dispatch_snapshots",
+    metadata,
+    sa.Column("region_code", sa.String(6), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),  # YYYY-MM
+    sa.Column("ledger", sa.JSON, nullable=False),
+    sa.Column("taken_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
+    sa.Column("taken_by", sa.String(100), nullable=False),
+)
