@@ -18,7 +18,7 @@ from libs.common.deps import Book, Runtime
 from libs.common.idcard import IdNumber, mask_id_number
 from libs.common.money import NonNegativeYuan
 from libs.common.policy import MissingFigure, NoPolicy
-from libs.common.policy.explanation import EngineError
+from libs.common.policy.explanation import EngineError, steps_as_json
 from libs.common.policy.settlement import HospitalClass, Visit
 from libs.common.problems import Problem
 from libs.common.rules import RuleViolation
@@ -271,5 +271,5 @@ def _quote_out(result: Result, pack_id: str | None, held: frozenset[Any] | None)
         hospital_borne=result.hospital_borne,
         personal_burden=result.burden,
         funding=result.funding,
-        explanation=[StepOut(**s) for s in handlers.steps_as_json(result.steps)],
+        explanation=[StepOut(**s) for s in steps_as_json(result.steps)],
     )

@@ -15,7 +15,7 @@ from libs.common.messaging.contracts.enrollment import RosterChangedV1
 from libs.common.messaging.envelope import Envelope
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.policy import PolicyBook
-from libs.common.policy.explanation import Step
+from libs.common.policy.explanation import steps_as_json
 from libs.common.read_models.categories import apply_roster_change, categories_on
 from services.assistance.commands import RecordClaim
 from services.assistance.domain import SettledClaim
@@ -55,13 +55,6 @@ async def _save_year_to_date(conn: AsyncConnection, person_key: str, year: int, 
     )
     if updated.rowcount == 0:
         await conn.execute(year_to_date.insert().values(person_key=person_key, year=year, **values))
-
-
-def steps_as_json(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
-    return [
-        {**asdict(s), "base": str(s.base), "amount": str(s.amount), "ratio": None if s.ratio is None else str(s.ratio)}
-        for s in steps
-    ]
 
 
 def _from_result(cmd: RecordClaim, result: Result) -> SettledClaim:

@@ -14,10 +14,9 @@ from libs.common.categories import CategoryField
 from libs.common.deps import Book
 from libs.common.money import NonNegativeYuan
 from libs.common.policy import MissingFigure, NoPolicy
-from libs.common.policy.explanation import EngineError
+from libs.common.policy.explanation import EngineError, steps_as_json
 from libs.common.policy.subsidy_quote import quote
 from libs.common.problems import Problem
-from services.assistance.handlers import steps_as_json
 
 router = APIRouter(tags=["policies"])
 AnyAgency = Annotated[Principal, Depends(allow(*Agency))]

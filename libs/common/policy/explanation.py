@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,14 @@ class Step:
     ratio: Decimal | None
     amount: Decimal  # what this step paid (or capped, for the hospital-borne step)
     note: str  # what happened, in words an agency officer reads
+
+
+def steps_as_json(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    """Steps for an API answer or a stored explanation: amounts and ratios as exact decimal strings."""
+    return [
+        {**asdict(s), "base": str(s.base), "amount": str(s.amount), "ratio": None if s.ratio is None else str(s.ratio)}
+        for s in steps
+    ]
 
 
 class EngineError(ValueError):
