@@ -24,7 +24,9 @@ def check(directory: Path, out: list[str]) -> bool:
             continue
         packs.append(pack)
         sections = [
-            s for s in ("monitoring", "referral", "settlement", "subsidy", "enrollment") if getattr(pack, s) is not None
+            s
+            for s in ("monitoring", "referral", "settlement", "subsidy", "enrollment", "waiting_period")
+            if getattr(pack, s) is not None
         ]
         period = f"{pack.effective_from}…{pack.effective_to or ''}"
         out.append(f"✓ {path.name}: {pack.id} ({pack.region_code}, {period}; {', '.join(sections)})")

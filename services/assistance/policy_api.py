@@ -44,7 +44,7 @@ async def list_policies(_principal: AnyAgency, book: Book) -> list[PackSummary]:
             effective_to=p.effective_to.isoformat() if p.effective_to else None,
             sections=[
                 s
-                for s in ("monitoring", "referral", "settlement", "subsidy", "enrollment")
+                for s in ("monitoring", "referral", "settlement", "subsidy", "enrollment", "waiting_period")
                 if getattr(p, s) is not None
             ],
             pending_figures=p.pending_figures(),

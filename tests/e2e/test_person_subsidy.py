@@ -68,3 +68,20 @@ async def test_newly_vulnerable_after_enrolling_past_the_period_gets_no_refund(a
     key = await add(api, "2022-03-01")
     body = await subsidy(api, key)
     assert (body["subsidy"], body["own_share"], body["refund"]) == ("0.00", "350.00", "0.00")
+
+
+async def test_the_waiting_period_is_waived_in_principle_on_a_transfer(api: Api) -> None:
+    key = await add(api, "2022-03-01")
+    r = await api["enrollment"].get(
+        f"/persons/{key}/waiting-period", headers=MS, params={"circumstance": "transfer", "on": "2022-06-30"}
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["waived"], r.json()["in_principle"], r.json()["rule_id"]) == (
+        True,
+        True,
+        "xinzhou-2022-no-waiting",
+    )
+    other = await api["enrollment"].get(
+        f"/persons/{key}/waiting-period", headers=MS, params={"circumstance": "other", "on": "2022-06-30"}
+    )
+    assert other.json()["waived"] is False

@@ -15,6 +15,7 @@ from libs.common.policy.figures import Amount, Figure
 from libs.common.policy.monitoring import Monitoring
 from libs.common.policy.settlement import Settlement
 from libs.common.policy.subsidy import Subsidy
+from libs.common.policy.waiting import WaitingPeriod
 
 
 class ReferralRule(BaseModel):
@@ -40,6 +41,7 @@ class PolicyPack(BaseModel):
     settlement: Settlement | None = None
     subsidy: Subsidy | None = None
     enrollment: EnrollmentRules | None = None
+    waiting_period: WaitingPeriod | None = None
 
     @model_validator(mode="after")
     def _figures_exist(self) -> PolicyPack:
