@@ -76,12 +76,18 @@ async def open_gaps(uow: UnitOfWork, rules: GapRules, kind: GapKind, candidates:
     """Open (and push) a gap for each candidate not enrolled and without an open gap for the year."""
     skip = await _covered_or_open(uow, candidates)
     rows, seen = [], set()
+    # One roster file shares its county and list date: each deadline is worked out once, not once per row.
+    deadlines: dict[tuple[str, date], tuple[date | None, bool]] = {}
     for c in candidates:
         if (c.person_key, c.year) in skip or (c.person_key, c.year) in seen:
             continue
         seen.add((c.person_key, c.year))
-        due, provisional = rules.deadline(c.region_code, c.opened_on)
-        gap = EnrollmentGapOpenedV1(
+        where = (c.region_code, c.opened_on)
+        if where not in deadlines:
+            deadlines[where] = rules.deadline(c.region_code, c.opened_on)
+        due, provisional = deadlines[where]
+        # Built from values already validated (the roster row or the enrollment record): no second validation.
+        gap = EnrollmentGapOpenedV1.model_construct(
             gap_id=new_event_id(),
             person_key=c.person_key,
             id_number=c.id_number,
