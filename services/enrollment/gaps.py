@@ -54,7 +54,7 @@ class Candidate:
     opened_on: date
 
 
-async def _covered_or_open(uow: UnitOfWork, candidates: Sequence[Candidate]) -> set[tuple[str, int]]:
+async def covered_or_open(uow: UnitOfWork, candidates: Sequence[Candidate]) -> set[tuple[str, int]]:
     """(person, year) pairs that already are enrolled or already have an open gap."""
     e, g = enrollments.c, enrollment_gaps.c
     persons = sorted({c.person_key for c in candidates})
@@ -72,16 +72,27 @@ async def _covered_or_open(uow: UnitOfWork, candidates: Sequence[Candidate]) -> 
     return found
 
 
-async def open_gaps(uow: UnitOfWork, rules: GapRules, kind: GapKind, candidates: Sequence[Candidate]) -> int:
-    """Open (and push) a gap for each candidate not enrolled and without an open gap for the year."""
-    skip = await _covered_or_open(uow, candidates)
-    rows, seen = [], set()
+async def open_gaps(
+    uow: UnitOfWork,
+    rules: GapRules,
+    kind: GapKind,
+    candidates: Sequence[Candidate],
+    skip: set[tuple[str, int]] | None = None,
+) -> int:
+    """Open (and push) a gap for each candidate not enrolled and without an open gap for the year.
+
+    ``skip``: (person, year) pairs already covered or with a gap, looked up once by a caller that opens gaps
+    chunk by chunk; it is updated with the gaps opened here.
+    """
+    if skip is None:
+        skip = await covered_or_open(uow, candidates)
+    rows = []
     # One roster file shares its county and list date: each deadline is worked out once, not once per row.
     deadlines: dict[tuple[str, date], tuple[date | None, bool]] = {}
     for c in candidates:
-        if (c.person_key, c.year) in skip or (c.person_key, c.year) in seen:
+        if (c.person_key, c.year) in skip:
             continue
-        seen.add((c.person_key, c.year))
+        skip.add((c.person_key, c.year))
         where = (c.region_code, c.opened_on)
         if where not in deadlines:
             deadlines[where] = rules.deadline(c.region_code, c.opened_on)

@@ -12,11 +12,12 @@ from libs.common.messaging.contracts.enrollment import ChangeType, EnrollmentCha
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.read_models.categories import apply_roster_change, categories_on
 from services.enrollment.domain import COVERED, VULNERABLE, check_authority, enrollment_year, lapse_kind
-from services.enrollment.gaps import Candidate, GapRules, close_gaps, open_gaps
+from services.enrollment.gaps import Candidate, GapRules, close_gaps, covered_or_open, open_gaps
 from services.enrollment.tables import category_periods, enrollments, roster_changes
 
 ChangeKey = tuple[str, str, str, date]
 _COLUMNS = [c.name for c in roster_changes.columns if c.name != "recorded_at"]
+_WRITE_CHUNK = 10_000
 _CHUNK = 1000  # keys per lookup: keeps each IN (...) list well inside every driver's parameter limit
 
 
@@ -56,13 +57,19 @@ async def record_roster_changes(
         check_authority(change.agency, change.category)
     already = await _recorded(uow, changes)
     new = [c for c in changes if _key(c) not in already]
-    if new:
-        await bulk_insert(uow.conn, roster_changes, [_row(c) for c in new])
-        for change in new:
+    # Who is already enrolled or has an open gap, as it stood before this import: looked up once. (Asked again per
+    # chunk, the lookup would scan this transaction's own growing, unanalysed gap rows.)
+    skip = await covered_or_open(uow, [_candidate(c) for c in new if c.change_type is ChangeType.ADDED])
+    # In chunks within the one transaction, so a 100,000-row roster never holds all its rows and events at once.
+    for start in range(0, len(new), _WRITE_CHUNK):
+        chunk = new[start : start + _WRITE_CHUNK]
+        await bulk_insert(uow.conn, roster_changes, [_row(c) for c in chunk])
+        for change in chunk:
             uow.publish(change, subject=change.person_key)
-        await _apply_categories(uow, new)
-        added = [c for c in new if c.change_type is ChangeType.ADDED]
-        await open_gaps(uow, rules, GapKind.NEVER_ENROLLED, [_candidate(c) for c in added])
+        await _apply_categories(uow, chunk)
+        added = [_candidate(c) for c in chunk if c.change_type is ChangeType.ADDED]
+        await open_gaps(uow, rules, GapKind.NEVER_ENROLLED, added, skip)
+        await uow.flush()
     await uow.commit()
     return new
 

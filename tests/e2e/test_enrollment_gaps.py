@@ -103,3 +103,29 @@ async def test_the_same_enrollment_again_changes_nothing(api: Api) -> None:
 async def test_only_agencies_that_act_on_gaps_may_read_them(api: Api) -> None:
     health = {"Authorization": "Bearer dev-health-141123"}
     assert (await api["enrollment"].get("/enrollment/gaps", headers=health)).status_code == 403
+
+
+async def test_chunked_writes_open_one_gap_per_person_across_chunks(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.enrollment import handlers
+
+    monkeypatch.setattr(handlers, "_WRITE_CHUNK", 2)  # five rows → chunks of 2, 2, 1
+    other = make_id_number("141123", date(1962, 3, 4), 46)
+    rows = [
+        {"id_number": ID, "name": "孙七", "change_type": "新增", "category": "低保", "effective_date": "2026-03-01"},
+        {"id_number": other, "name": "吴九", "change_type": "新增", "category": "低保", "effective_date": "2026-03-01"},
+        {"id_number": other, "name": "吴九", "change_type": "退出", "category": "低保", "effective_date": "2026-04-01"},
+        {
+            "id_number": ID,
+            "name": "孙七",
+            "change_type": "新增",
+            "category": "低保边缘",
+            "effective_date": "2026-03-01",
+        },
+        {"id_number": ID, "name": "孙七", "change_type": "新增", "category": "特困", "effective_date": "2026-03-02"},
+    ]
+    r = await api["enrollment"].post("/roster/changes/batch", headers=CA, json={"changes": rows})
+    assert r.status_code == 200, r.text
+    assert r.json()["recorded"] == 5
+    # 孙七 appears in chunks 1, 2 and 3 but gets one gap for 2026; 吴九 one too (the exit does not open one).
+    assert sorted(g["name"] for g in await gaps(api)) == ["吴九", "孙七"]
+    assert len(await pushed_gap_events(api)) == 2

@@ -98,12 +98,17 @@ class UnitOfWork:
         )
         return event_id
 
+    async def flush(self) -> None:
+        """Write the events queued so far, still inside the transaction: a large import flushes per chunk so it
+        does not hold every event in memory until commit. Nothing is visible to the relay before commit."""
+        if self._pending:
+            await bulk_insert(self.conn, self._tables.outbox, self._pending)
+            self._pending = []
+
     async def commit(self) -> None:
         if self._tx is None:
             raise RuntimeError("nothing to commit")
-        if self._pending:
-            await bulk_insert(self.conn, self._tables.outbox, self._pending)
+        await self.flush()
         await self._tx.commit()
-        self._pending = []
         if self._committed_signal is not None:
             self._committed_signal.set()  # wake the relay now rather than at its next poll
