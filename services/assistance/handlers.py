@@ -57,7 +57,8 @@ async def _save_year_to_date(conn: AsyncConnection, person_key: str, year: int, 
         await conn.execute(year_to_date.insert().values(person_key=person_key, year=year, **values))
 
 
-def _from_result(cmd: RecordClaim, result: Result) -> SettledClaim:
+def _claim(cmd: RecordClaim, **amounts: Decimal) -> SettledClaim:
+    """The claim as recorded: the command's identity fields plus the amounts, however they were arrived at."""
     return SettledClaim(
         claim_id=cmd.claim_id,
         person_key=cmd.person_key,
@@ -66,6 +67,14 @@ def _from_result(cmd: RecordClaim, result: Result) -> SettledClaim:
         region_code=cmd.region_code,
         settlement_date=cmd.settlement_date,
         diagnosis=cmd.diagnosis,
+        corrects_claim_id=cmd.corrects_claim_id,
+        **amounts,
+    )
+
+
+def _from_result(cmd: RecordClaim, result: Result) -> SettledClaim:
+    return _claim(
+        cmd,
         total_cost=result.total,
         basic_insurance_paid=result.basic,
         critical_illness_paid=result.critical_illness,
@@ -73,7 +82,6 @@ def _from_result(cmd: RecordClaim, result: Result) -> SettledClaim:
         medical_assistance_paid=result.medical_assistance + result.out_of_catalog_assistance + result.tilted,
         other_paid=result.hospital_borne,
         personal_burden=result.burden,
-        corrects_claim_id=cmd.corrects_claim_id,
     )
 
 
@@ -103,18 +111,7 @@ async def quote(
     if ytd is None:
         ytd = await load_year_to_date(conn, cmd.person_key, cmd.settlement_date.year)
     if cmd.as_settled is not None:
-        claim = SettledClaim(
-            claim_id=cmd.claim_id,
-            person_key=cmd.person_key,
-            id_number=cmd.id_number,
-            name=cmd.name,
-            region_code=cmd.region_code,
-            settlement_date=cmd.settlement_date,
-            diagnosis=cmd.diagnosis,
-            total_cost=cmd.total_cost,
-            corrects_claim_id=cmd.corrects_claim_id,
-            **asdict(cmd.as_settled),
-        )
+        claim = _claim(cmd, total_cost=cmd.total_cost, **asdict(cmd.as_settled))
         return claim, None, None
     assert cmd.cost is not None
     pack = book.for_county(cmd.region_code, cmd.settlement_date, "settlement")
