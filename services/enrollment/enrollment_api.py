@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal, allow, require_region
 from libs.common.deps import Runtime
 from libs.common.idcard import IdNumber, mask_id_number
 from libs.common.messaging.contracts.enrollment import EnrollmentChangedV1, EnrollmentStatus
+from libs.common.problems import Problem
 from libs.common.regions import region_prefix
 from services.enrollment import handlers
 from services.enrollment.deps import Rules
@@ -63,6 +64,63 @@ async def post_enrollment(
     response.status_code = 201 if changed else 200
     return EnrollmentOut(person_key=change.person_key, year=change.year, tier=change.tier, status=change.status,
                          changed=changed)  # fmt: skip
+
+
+class EnrollmentBatchIn(BaseModel):
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=100_000, description="items as for /enrollments")
+    partial: bool = Field(default=False, description="take the good items and return the bad ones")
+
+
+class EnrollmentBatchOut(BaseModel):
+    received: int
+    changed: int
+    unchanged: int
+    rejected: int
+    errors: list[dict[str, Any]]
+
+
+@router.post("/enrollments/batch", response_model=EnrollmentBatchOut)
+async def post_enrollment_batch(
+    body: EnrollmentBatchIn, principal: MedicalSecurity, runtime: Runtime, rules: Rules
+) -> EnrollmentBatchOut:
+    """Record many enrollments from the enrollment system in one transaction; every item is checked first."""
+    changes: list[EnrollmentChangedV1] = []
+    errors: list[dict[str, Any]] = []
+    for number, item in enumerate(body.records, start=1):
+        try:
+            record = EnrollmentIn.model_validate(item)
+            require_region(principal, record.region_code)
+        except ValidationError as exc:
+            errors.extend(
+                {"row": number, "field": ".".join(str(p) for p in e["loc"]), "rule": _rule(e), "message": e["msg"]}
+                for e in exc.errors()
+            )
+            continue
+        except Problem as exc:
+            errors.append({"row": number, "field": "region_code", "rule": "region_scope", "message": str(exc)})
+            continue
+        changes.append(EnrollmentChangedV1(person_key=runtime.person_key(record.id_number), **record.model_dump()))
+    if errors and not body.partial:
+        raise Problem(
+            422, "enrollment-rows-invalid", "Items are not valid; nothing was recorded / 数据有误, 未导入",
+            f"{len({e['row'] for e in errors})} of {len(body.records)} items have errors", errors=errors,
+        )  # fmt: skip
+    changed = 0
+    async with runtime.uow() as uow:
+        for change in changes:
+            changed += await handlers.record_enrollment(uow, change, rules, commit=False)
+        await uow.commit()
+    return EnrollmentBatchOut(
+        received=len(body.records),
+        changed=changed,
+        unchanged=len(changes) - changed,
+        rejected=len({e["row"] for e in errors}),
+        errors=errors,
+    )
+
+
+def _rule(error: Any) -> str:
+    return getattr((error.get("ctx") or {}).get("error"), "rule", None) or str(error["type"])
 
 
 class GapOut(BaseModel):

@@ -100,7 +100,9 @@ def _candidate(change: RosterChangedV1) -> Candidate:
     )
 
 
-async def record_enrollment(uow: UnitOfWork, change: EnrollmentChangedV1, rules: GapRules) -> bool:
+async def record_enrollment(
+    uow: UnitOfWork, change: EnrollmentChangedV1, rules: GapRules, *, commit: bool = True
+) -> bool:
     """Record a person's enrollment for a year; publish enrollment.changed when it changed. Enrolling closes
     the year's gap; a lapse (脱保/断保) of a person holding a vulnerable category opens one."""
     e = enrollments.c
@@ -133,5 +135,6 @@ async def record_enrollment(uow: UnitOfWork, change: EnrollmentChangedV1, rules:
                 change.year, vulnerable, change.effective_date,
             )  # fmt: skip
             await open_gaps(uow, rules, kind, [candidate])
-    await uow.commit()
+    if commit:  # a batch commits once, after all its items
+        await uow.commit()
     return True

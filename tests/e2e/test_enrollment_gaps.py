@@ -129,3 +129,18 @@ async def test_chunked_writes_open_one_gap_per_person_across_chunks(api: Api, mo
     # 孙七 appears in chunks 1, 2 and 3 but gets one gap for 2026; 吴九 one too (the exit does not open one).
     assert sorted(g["name"] for g in await gaps(api)) == ["吴九", "孙七"]
     assert len(await pushed_gap_events(api)) == 2
+
+
+async def test_an_enrollment_batch_is_checked_whole_and_closes_gaps(api: Api) -> None:
+    await add_dibao(api)
+    good = {"id_number": ID, "name": "孙七", "region_code": "141123", "year": 2026, "tier": 1, "status": "paid",
+            "effective_date": "2026-10-15"}  # fmt: skip
+    bad = {**good, "tier": 3}
+    refused = await api["enrollment"].post("/enrollments/batch", headers=MS, json={"records": [good, bad]})
+    assert refused.status_code == 422
+    assert [(e["row"], e["field"], e["rule"]) for e in refused.json()["errors"]] == [(2, "tier", "less_than_equal")]
+    assert len(await gaps(api)) == 1  # nothing was recorded: the gap is still open
+
+    taken = await api["enrollment"].post("/enrollments/batch", headers=MS, json={"records": [good], "partial": True})
+    assert (taken.json()["changed"], taken.json()["rejected"]) == (1, 0)
+    assert await gaps(api) == []
