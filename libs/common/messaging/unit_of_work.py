@@ -34,6 +34,9 @@ class UnitOfWork:
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
         self._pending: list[dict[str, object]] = []
+        self._prefixes: dict[tuple[str, int], str] = {}
+        # One moment for all events of a unit of work: they happen together, in one transaction.
+        self._time = utcnow().isoformat()
 
     @property
     def conn(self) -> AsyncConnection:
@@ -45,6 +48,7 @@ class UnitOfWork:
         self._conn = await self._engine.connect()
         self._tx = await self._conn.begin()
         self._pending = []
+        self._time = utcnow().isoformat()
         return self
 
     async def __aexit__(
@@ -70,23 +74,14 @@ class UnitOfWork:
         if not subject:
             raise ValueError("an event needs a subject (the person key)")
         event_id = new_event_id()
-        head = {
-            "specversion": "1.0",
-            "id": event_id,
-            "source": self._source,
-            "type": event.event_type,
-            "subject": subject,
-            "time": utcnow().isoformat(),
-            "datacontenttype": "application/json",
-            "dataschema": f"urn:safetynet:schema:{event.event_type}:v{event.version}",
-            "schemaversion": event.version,
-            "correlationid": correlation_id or (caused_by.correlationid if caused_by else event_id),
-            "causationid": caused_by.id if caused_by else None,
-        }
-        # The envelope's attributes are ours; the payload is serialised once, by pydantic's Rust serializer, and
-        # spliced in as "data" — a county roster publishes 100,000 of these in one transaction.
-        attributes = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]  # without its closing }
-        payload = attributes + ',"data":' + event.model_dump_json() + "}"
+        correlation = correlation_id or (caused_by.correlationid if caused_by else event_id)
+        causation = _json(caused_by.id) if caused_by else "null"
+        # The attributes every event of this type shares are serialised once per type; the payload by pydantic's
+        # Rust serializer, spliced in as "data": a county roster publishes 200,000 of these in one transaction.
+        payload = (
+            f'{self._prefix(event)},"id":"{event_id}","subject":{_json(subject)},"time":"{self._time}",'
+            f'"correlationid":{_json(correlation)},"causationid":{causation},"data":{event.model_dump_json()}}}'
+        )
         self._pending.append(
             {
                 "event_id": event_id,
@@ -97,6 +92,20 @@ class UnitOfWork:
             }
         )
         return event_id
+
+    def _prefix(self, event: Contract) -> str:
+        key = (event.event_type, event.version)
+        if key not in self._prefixes:
+            constant = {
+                "specversion": "1.0",
+                "source": self._source,
+                "type": event.event_type,
+                "datacontenttype": "application/json",
+                "dataschema": f"urn:safetynet:schema:{event.event_type}:v{event.version}",
+                "schemaversion": event.version,
+            }
+            self._prefixes[key] = _json(constant)[:-1]  # without its closing }
+        return self._prefixes[key]
 
     async def flush(self) -> None:
         """Write the events queued so far, still inside the transaction: a large import flushes per chunk so it
@@ -112,3 +121,7 @@ class UnitOfWork:
         await self._tx.commit()
         if self._committed_signal is not None:
             self._committed_signal.set()  # wake the relay now rather than at its next poll
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
