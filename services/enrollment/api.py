@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.auth import Principal, allow, require_region
 from libs.common.categories import CategoryField
@@ -19,15 +19,10 @@ from libs.common.problems import Problem
 from services.enrollment import handlers
 from services.enrollment.deps import Rules
 from services.enrollment.domain import AUTHORITY, NotAuthorised
+from services.enrollment.intake import ChangeTypeField, OfficeDate
 
 router = APIRouter(tags=["roster"])
 RosterAgency = Annotated[Principal, Depends(allow(*AUTHORITY))]
-
-_CHANGE_TYPES = {"新增": ChangeType.ADDED, "退出": ChangeType.EXITED}
-
-
-def _change_type(value: object) -> object:
-    return _CHANGE_TYPES.get(value, value) if isinstance(value, str) else value
 
 
 class RosterChangeIn(BaseModel):
@@ -40,9 +35,9 @@ class RosterChangeIn(BaseModel):
     region_code: str = Field(pattern=r"^\d{6}$", description="county code")
     township: str | None = Field(default=None, max_length=100, description="乡（镇）")
     village: str | None = Field(default=None, max_length=100, description="行政村")
-    change_type: Annotated[ChangeType, BeforeValidator(_change_type)] = Field(description="动态调整类型: 新增/退出")
+    change_type: ChangeTypeField = Field(description="动态调整类型: 新增/退出")
     category: CategoryField = Field(description="人员类别 (code or Chinese label)")
-    effective_date: date = Field(description="动态调整时间")
+    effective_date: OfficeDate = Field(description="动态调整时间")
     list_date: date | None = Field(default=None, description="date the list is provided; default today")
 
 

@@ -46,6 +46,7 @@ def _id_text(value: object) -> object:
 
 Text = Annotated[str | None, BeforeValidator(_text)]
 OfficeDate = Annotated[date, BeforeValidator(parse_office_date)]
+ChangeTypeField = Annotated[ChangeType, BeforeValidator(_change_type)]  # 新增/退出 or added/exited
 
 
 class RosterRow(BaseModel):
@@ -57,7 +58,7 @@ class RosterRow(BaseModel):
     village: Text = Field(default=None, alias="行政村", max_length=100)
     name: Annotated[str, BeforeValidator(_text)] = Field(alias="姓名", min_length=1, max_length=100)
     id_number: Annotated[IdNumber, BeforeValidator(_id_text)] = Field(alias="身份证号码")
-    change_type: Annotated[ChangeType, BeforeValidator(_change_type)] = Field(alias="动态调整类型")
+    change_type: ChangeTypeField = Field(alias="动态调整类型")
     category: CategoryField = Field(alias="人员类别")
     effective_date: OfficeDate = Field(alias="动态调整时间")
 
