@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Coroutine, Iterator
@@ -96,30 +97,94 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-class Tansu:
-    """A broker of our own that a test may stop and start again (memory storage: a restart empties it)."""
+class TcpProxy:
+    """A loopback TCP proxy in its own thread: cutting it makes a server unreachable without stopping it."""
 
-    def __init__(self, binary: str, port: int, log: Path) -> None:
+    def __init__(self, listen_port: int, target_port: int) -> None:
+        self.listen_port = listen_port
+        self.target_port = target_port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._thread.start()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            client_writer.close()
+            return
+        self._writers.update({client_writer, upstream_writer})
+        await asyncio.gather(self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer))
+
+    async def _open(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port)
+
+    async def _cut(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
+
+    def open(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(10)
+
+    def cut(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._cut(), self._loop).result(10)
+
+    def close(self) -> None:
+        self.cut()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+class Tansu:
+    """A broker of our own behind a proxy: ``cut()`` makes it unreachable (keeping its log), ``restore()`` back."""
+
+    def __init__(self, binary: str, log: Path) -> None:
         self.binary = binary
-        self.port = port
+        self.broker_port = free_port()
+        self.port = free_port()  # what clients are told (advertised) and connect to: the proxy
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
+        self.proxy = TcpProxy(self.port, self.broker_port)
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        url = f"tcp://127.0.0.1:{self.port}"
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [self.binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-                 "--storage-engine", "memory://tansu/"],
+                [self.binary, "broker", "--listener-url", f"tcp://127.0.0.1:{self.broker_port}",
+                 "--advertised-listener-url", f"tcp://127.0.0.1:{self.port}", "--storage-engine", "memory://tansu/"],
                 stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        wait_for_port(self.port)
+        wait_for_port(self.broker_port)
+        self.proxy.open()
+
+    def cut(self) -> None:
+        self.proxy.cut()
+
+    def restore(self) -> None:
+        self.proxy.open()
 
     def stop(self) -> None:
+        self.proxy.close()
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)

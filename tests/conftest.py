@@ -65,11 +65,13 @@ def kafka_bootstrap() -> Iterator[str]:
 
 @pytest.fixture
 def tansu(tmp_path: Path) -> Iterator[backends.Tansu]:
-    """A dedicated broker that the test may stop and restart (broker-outage tests)."""
+    """A dedicated broker that the test may cut off and restore (broker-outage tests)."""
     binary = os.environ.get("SAFETYNET_TEST_TANSU")
     if not binary:
-        backends.unavailable("broker-outage tests need SAFETYNET_TEST_TANSU (the tansu binary) to stop a broker")
-    broker = backends.Tansu(binary, backends.free_port(), tmp_path / "tansu.log")
+        backends.unavailable(
+            "broker-outage tests need SAFETYNET_TEST_TANSU (the tansu binary) to run a broker of their own"
+        )
+    broker = backends.Tansu(binary, tmp_path / "tansu.log")
     broker.start()
     try:
         yield broker

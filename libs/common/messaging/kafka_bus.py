@@ -28,6 +28,7 @@ class KafkaBus:
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 1_000,
         send_timeout: float = 30.0,
+        commit_timeout: float = 15.0,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
@@ -37,7 +38,9 @@ class KafkaBus:
         self._session_timeout_ms = session_timeout_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms
         self._send_timeout = send_timeout
+        self._commit_timeout = commit_timeout
         self._producer: AIOKafkaProducer | None = None
+        self._topics: set[str] = set()  # asked for through ensure_topics: recreated if the broker lost them
 
     def _t(self, topic: str) -> str:
         return self._prefix + topic
@@ -58,6 +61,14 @@ class KafkaBus:
             except (KafkaError, OSError) as exc:
                 await producer.stop()
                 raise BusUnavailable(f"Kafka at {self._bootstrap}: {exc}") from exc
+            if self._topics:
+                # A broker that came back without our topics would otherwise create them on first produce with its
+                # own partition count, and consumers holding the old assignment would stall.
+                try:
+                    await self.ensure_topics(sorted(self._topics))
+                except BusUnavailable:
+                    await producer.stop()
+                    raise
             self._producer = producer
         return self._producer
 
@@ -70,6 +81,7 @@ class KafkaBus:
             self._producer = None
 
     async def ensure_topics(self, topics: Sequence[str]) -> None:
+        self._topics.update(topics)
         admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
         try:
             await admin.start()
@@ -165,7 +177,12 @@ class KafkaConsumer:
             offsets[tp] = max(offsets.get(tp, 0), d.offset + 1)
         if offsets:
             try:
-                await self._c().commit(offsets)
+                # aiokafka retries a retriable commit error without end (e.g. a partition that vanished with a
+                # broker restart); bounded, it becomes an outage the runner recovers from with a fresh consumer.
+                async with asyncio.timeout(self._bus._commit_timeout):
+                    await self._c().commit(offsets)
+            except TimeoutError as exc:
+                raise BusUnavailable(f"commit did not complete within {self._bus._commit_timeout}s") from exc
             except CommitFailedError as exc:
                 # A rebalance took the partitions away. Nothing is lost: these records are handled and in the
                 # inbox; whoever owns the partitions now gets them again and skips them. Rejoining here would
