@@ -67,8 +67,3 @@ class Amount(_Frozen):
                 f"pack {pack_id}: figure '{self.figure}' ({figure.description}) has no value for {year}{why}"
             )
         return to_yuan(figure.values[year] * self.share)
-
-    def describe(self) -> str:
-        if self.fixed is not None:
-            return f"{self.fixed}"
-        return f"{self.share} × {self.figure}"

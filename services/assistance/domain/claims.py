@@ -46,6 +46,3 @@ class SettledClaim:
             )
         if self.corrects_claim_id == self.claim_id:
             raise ClaimRejected("corrects_claim_id", "not_self", "a claim cannot correct itself / 不能更正自身")
-
-    def same_facts_as(self, other: SettledClaim) -> bool:
-        return self == other
