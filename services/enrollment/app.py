@@ -13,6 +13,7 @@ from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.enrollment.api import router
+from services.enrollment.consumers import handler_table
 from services.enrollment.enrollment_api import router as enrollment_router
 from services.enrollment.gaps import GapRules
 from services.enrollment.ledger_api import router as ledger_router
@@ -39,4 +40,5 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         routers=[router, roster_router, enrollment_router, ledger_router, subsidy_router, waiting_router],
     )
     app.state.gap_rules = GapRules(load_book(settings.policies_dir), WorkingCalendar.from_file(settings.holidays_file))
+    runtime.subscribe(handler_table(app.state.gap_rules))
     return app
