@@ -66,24 +66,32 @@ def deadline_table(metadata: sa.MetaData, name: str) -> sa.Table:
 
 
 def claim_breaches(
-    table: sa.Table, cutoff: date, noted_on: date, *, limit: int = 1000, returning: Sequence[str] = ()
+    table: sa.Table,
+    cutoff: date,
+    noted_on: date,
+    *,
+    limit: int = 1000,
+    returning: Sequence[str] = (),
+    dialect: str = "postgresql",
 ) -> sa.Update:
     """UPDATE … SET breach_noted_on = noted_on for up to ``limit`` pending rows due before ``cutoff``, RETURNING
     the primary key and ``returning`` columns. Concurrent scanners (two replicas) skip each other's rows."""
-    key = list(table.primary_key.columns)
+    [key] = table.primary_key.columns  # one-column keys only: what every tracked table here has
     t = table.c
     picked = (
-        sa.select(*key)
+        sa.select(key)
         .where(sa.text(PENDING_SQL), t.due_on < cutoff)
         .order_by(t.due_on)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if len(key) == 1:
-        match: sa.ColumnElement[bool] = key[0].in_(picked.scalar_subquery())
+    if dialect == "postgresql":
+        # key = ANY(ARRAY(subquery)): the picked keys become one array first, then each is found by the primary key.
+        # With IN (subquery) the planner may hash-join against a scan of the whole table instead.
+        match = key == sa.any_(sa.func.array(picked.scalar_subquery()))
     else:
-        match = sa.tuple_(*key).in_(picked)
-    columns = [*key, *(t[name] for name in returning if name not in {c.name for c in key})]
+        match = key.in_(picked.scalar_subquery())
+    columns = [key, *(t[name] for name in returning if name != key.name)]
     return table.update().where(match).values(breach_noted_on=noted_on).returning(*columns)
 
 
@@ -97,5 +105,6 @@ async def note_breaches(
     returning: Sequence[str] = (),
 ) -> list[sa.Row[tuple[object, ...]]]:
     """Run ``claim_breaches`` in the caller's transaction; the caller publishes one event per row, then commits."""
-    result = await conn.execute(claim_breaches(table, cutoff, noted_on, limit=limit, returning=returning))
+    statement = claim_breaches(table, cutoff, noted_on, limit=limit, returning=returning, dialect=conn.dialect.name)
+    result = await conn.execute(statement)
     return list(result.all())
