@@ -63,9 +63,9 @@ async def referral_service(settings: Settings, today: date) -> AsyncIterator[htt
     """One run of the referral service whose clock says ``today``."""
     app = build(settings)
     app.state.today = lambda: today
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://referral") as client:
-            yield client
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://r") as client:
+        yield client
 
 
 def flag(seq: int) -> Envelope:
