@@ -25,6 +25,7 @@ __all__ = [
     "deadline_table",
     "note_breaches",
     "pending_due_index",
+    "store_key",
 ]
 
 # Written as SQL text so the index predicate and the query predicate are the same words: PostgreSQL uses a partial
@@ -51,18 +52,24 @@ def pending_due_index(table_name: str) -> sa.Index:
 
 def deadline_table(metadata: sa.MetaData, name: str) -> sa.Table:
     """A store for deadlines that live outside any other row: one row per obligation of a ``kind`` (e.g.
-    "roster_push") about a ``subject_id`` (e.g. a roster change id) in a county, triggered on ``opened_on``."""
+    "roster_push") about a ``subject_id`` (e.g. a roster change id) in a county, triggered on ``opened_on``.
+    ``deadline_id`` is ``store_key(kind, subject_id)``: one key column lets the scan update by primary key."""
     return sa.Table(
         name,
         metadata,
-        sa.Column("kind", sa.String(40), primary_key=True),
-        sa.Column("subject_id", sa.String(64), primary_key=True),
+        sa.Column("deadline_id", sa.String(120), primary_key=True),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("subject_id", sa.String(64), nullable=False),
         sa.Column("region_code", sa.String(6), nullable=False),
         sa.Column("opened_on", sa.Date, nullable=False),
         *deadline_columns(),
         pending_due_index(name),
         sa.Index(f"ix_{name}_region_due", "region_code", "due_on"),
     )
+
+
+def store_key(kind: str, subject_id: str) -> str:
+    return f"{kind}:{subject_id}"
 
 
 def claim_breaches(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from libs.common.clock import china_date
 from libs.common.db import bulk_insert
 from libs.common.deadline_rules import PushCheck, check_push
-from libs.common.deadlines import deadline_table
+from libs.common.deadlines import deadline_table, store_key
 from libs.common.messaging.contracts.enrollment import RosterChangedV1
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.policy import NoPolicy
@@ -71,6 +71,7 @@ async def note_late_gap_pushes(uow: UnitOfWork, gaps: Sequence[Mapping[str, obje
         if pushed_on > due_on:
             rows.append(
                 {
+                    "deadline_id": store_key(GAP_PUSH, str(gap["gap_id"])),
                     "kind": GAP_PUSH,
                     "subject_id": gap["gap_id"],
                     "region_code": gap["region_code"],
@@ -87,6 +88,7 @@ async def note_late_gap_pushes(uow: UnitOfWork, gaps: Sequence[Mapping[str, obje
 
 def _breach(kind: str, subject_id: str, region_code: str, opened_on: date, check: PushCheck) -> dict[str, object]:
     return {
+        "deadline_id": store_key(kind, subject_id),
         "kind": kind,
         "subject_id": subject_id,
         "region_code": region_code,

@@ -21,6 +21,7 @@ _PENDING = sa.text("closed_on IS NULL AND breach_noted_on IS NULL")
 def upgrade() -> None:
     op.create_table(
         "push_deadlines",
+        sa.Column("deadline_id", sa.String(length=120), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("subject_id", sa.String(length=64), nullable=False),
         sa.Column("region_code", sa.String(length=6), nullable=False),
@@ -29,7 +30,7 @@ def upgrade() -> None:
         sa.Column("due_provisional", sa.Boolean(), nullable=False),
         sa.Column("closed_on", sa.Date(), nullable=True),
         sa.Column("breach_noted_on", sa.Date(), nullable=True),
-        sa.PrimaryKeyConstraint("kind", "subject_id"),
+        sa.PrimaryKeyConstraint("deadline_id"),
     )
     with op.batch_alter_table("push_deadlines", schema=None) as batch_op:
         batch_op.create_index(
