@@ -65,6 +65,7 @@ class ServiceRuntime:
         self.consumers: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
+        self._stopping = False
 
     def person_key(self, id_number: str, *, validated: bool = False) -> str:
         secret = self.settings.person_key_secret.get_secret_value().encode()
@@ -85,7 +86,7 @@ class ServiceRuntime:
         self._periodic.append((name, seconds, job))
 
     async def _run_periodic(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
-        while not self.relay.stopping:
+        while not self._stopping:
             try:
                 await job()
             except asyncio.CancelledError:
@@ -129,6 +130,7 @@ class ServiceRuntime:
         # The flags end the loops at their next turn even if a cancellation were lost; the wait is bounded so a
         # stuck task is reported instead of hanging the shutdown.
         self.relay.stopping = True
+        self._stopping = True
         for runner in self.consumers:
             runner.stopping = True
         for task in self._tasks:

@@ -16,6 +16,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _PENDING = sa.text("closed_on IS NULL AND breach_noted_on IS NULL")
+_MESSAGE = "referral_responses is insert-only: a correction is a new entry"
 
 
 def upgrade() -> None:
@@ -45,9 +46,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("referral_responses", schema=None) as batch_op:
         batch_op.create_index("ix_referral_responses_referral", ["referral_id", "answered_at"], unique=False)
+    # The answers ledger is evidence of who answered what, when: the database refuses to change or drop an entry.
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION referral_responses_insert_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{_MESSAGE}'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER referral_responses_insert_only BEFORE UPDATE OR DELETE ON referral_responses "
+            "FOR EACH ROW EXECUTE FUNCTION referral_responses_insert_only()"
+        )
+    else:
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER referral_responses_no_{event.lower()} BEFORE {event} ON referral_responses "
+                f"BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END"
+            )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER referral_responses_insert_only ON referral_responses")
+        op.execute("DROP FUNCTION referral_responses_insert_only()")
+    else:
+        op.execute("DROP TRIGGER referral_responses_no_update")
+        op.execute("DROP TRIGGER referral_responses_no_delete")
     with op.batch_alter_table("referral_responses", schema=None) as batch_op:
         batch_op.drop_index("ix_referral_responses_referral")
     op.drop_table("referral_responses")
