@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from libs.common.db import create_engine
 from libs.common.deadlines import deadline_table, note_breaches, store_key
+from tests import backends
 
 pytestmark = pytest.mark.integration
 
@@ -88,9 +89,20 @@ async def test_batches_take_the_oldest_first(engine: AsyncEngine) -> None:
     assert sorted(r.deadline_id for r in batch) == [f"monthly_list:S00{n}" for n in (1, 2, 3, 4)]
 
 
-async def test_two_scanners_at_once_split_the_breaches(engine: AsyncEngine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time (BEGIN IMMEDIATE): scanners cannot overlap there")
+@pytest.fixture
+async def pg_engine(pg_admin_url: str) -> AsyncIterator[AsyncEngine]:
+    """PostgreSQL only: SQLite has one writer at a time (BEGIN IMMEDIATE), so scanners cannot overlap there."""
+    name = backends.unique("sn_scan_")
+    with backends.postgres_databases(pg_admin_url, [name]):
+        e = create_engine(backends.database_url(pg_admin_url, name))
+        async with e.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        yield e
+        await e.dispose()
+
+
+async def test_two_scanners_at_once_split_the_breaches(pg_engine: AsyncEngine) -> None:
+    engine = pg_engine
     async with engine.begin() as conn:
         await conn.execute(tracked.insert(), [row(n, date(2026, 9, 1 + n % 28)) for n in range(200)])
 
