@@ -9,7 +9,7 @@ after the trigger (DOMAIN.md), so the trigger day never counts.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
@@ -21,6 +21,7 @@ from libs.common.deadline_rules import (
     monthly_due,
     quarterly_due,
     working_days_overdue,
+    working_days_overdue_by_due_day,
 )
 from services.referral.domain import response_deadline
 
@@ -101,3 +102,18 @@ def test_calendar_day_report_deadlines() -> None:
     assert quarterly_due(2026, 4, 20) == date(2027, 1, 20)
     with pytest.raises(ValueError, match="quarter"):
         quarterly_due(2026, 5, 20)
+
+
+def test_overdue_for_many_due_days_at_once_matches_one_by_one() -> None:
+    # Due Fri 10-09 on Tue 10-13: Sat 10 (调休)=1, Mon 12=2, Tue 13=3; due Wed 09-30: 10-08, 10-09, 10-10, 10-12,
+    # 10-13 = 5; due on or after today: 0.
+    today = date(2026, 10, 13)
+    dues = [date(2026, 10, 9), date(2026, 9, 30), date(2026, 10, 13), date(2026, 10, 20), date(2026, 10, 9)]
+    assert working_days_overdue_by_due_day(CAL, dues, today) == {
+        date(2026, 9, 30): 5,
+        date(2026, 10, 9): 3,
+        date(2026, 10, 13): 0,
+        date(2026, 10, 20): 0,
+    }
+    many = [date(2026, 1, 1) + timedelta(days=n) for n in range(0, 300, 7)]
+    assert working_days_overdue_by_due_day(CAL, many, today) == {d: working_days_overdue(CAL, d, today) for d in many}
