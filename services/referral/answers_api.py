@@ -65,6 +65,7 @@ class ResponseOut(BaseModel):
     reason: str | None
     answered_by: str
     answered_by_agency: Agency
+    answered_by_agency_label: str
     answered_on: date
     answered_at: datetime
 
@@ -159,6 +160,7 @@ def _response_out(row: answers.Row) -> ResponseOut:
         {
             **row._mapping,
             "action_label": Action(str(row.action)).label,
+            "answered_by_agency_label": Agency(str(row.answered_by_agency)).label,
             "outcome_label": outcome.label if outcome else None,
             "category_label": category.label if category else None,
         }

@@ -37,6 +37,7 @@ class ReferralOut(BaseModel):
     name: str
     region_code: str
     agency: Agency
+    agency_label: str = Field(description="部门")
     risk_description: str
     opened_on: date
     due_on: date
@@ -86,6 +87,7 @@ def referral_out(row: sa.Row[tuple[object, ...]], calendar: WorkingCalendar, tod
         {
             **row._mapping,
             "id_number": mask_id_number(str(row.id_number)),
+            "agency_label": Agency(str(row.agency)).label,
             "status_label": status.label,
             "outcome_label": outcome.label if outcome else None,
             "working_days_overdue": working_days_overdue(calendar, row.due_on, until),

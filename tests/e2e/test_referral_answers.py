@@ -142,6 +142,7 @@ async def test_dibao_answer_becomes_a_roster_addition_from_the_resolution_date(s
             ("corrected", "更正结果", "临时救助", "dev civil_affairs 141123"),
         ]
         assert history[1]["category_label"] == "低保对象"
+        assert {h["answered_by_agency_label"] for h in history} == {"民政局"}
         assert all(h["answered_on"] == today for h in history)
 
 
