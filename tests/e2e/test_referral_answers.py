@@ -53,7 +53,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         )
 
 
-async def roster_events(settings: Settings, person_key: str, timeout: float = 60.0) -> list[dict[str, Any]]:
+async def roster_events(settings: Settings, person_key: str, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
     """roster.changed events of one person, read from the real bus by a probe consumer group of its own."""
     bus = build_bus(settings, "probe")
     await bus.start()
@@ -62,7 +62,7 @@ async def roster_events(settings: Settings, person_key: str, timeout: float = 60
     found: list[dict[str, Any]] = []
     try:
         deadline = time.monotonic() + timeout
-        while not found and time.monotonic() < deadline:
+        while len(found) < count and time.monotonic() < deadline:
             for delivery in await consumer.fetch(max_records=500, timeout=0.5):
                 envelope = Envelope.from_bytes(delivery.value)
                 if envelope.subject == person_key:
@@ -98,6 +98,7 @@ async def test_dibao_answer_becomes_a_roster_addition_from_the_resolution_date(s
             "待签收",
             0,
         )
+        assert civil_ref["agency_label"] == "民政局"
 
         acked = await referral.post(f"/referrals/{rid}/acknowledgement", headers=CIVIL)
         assert acked.status_code == 200, acked.text
@@ -114,19 +115,26 @@ async def test_dibao_answer_becomes_a_roster_addition_from_the_resolution_date(s
             today,
         )
 
-        # The enrollment service turns the answer into a roster addition of 低保 from the resolution date, on civil
-        # affairs' authority; monitoring, which reads roster.changed, then holds the person as 低保.
-        [change] = await roster_events(settings, key)
-        assert (change["change_type"], change["category"], change["effective_date"], change["agency"]) == (
-            "added",
-            "dibao",
-            today,
-            "civil_affairs",
+        # Rural revitalization includes the person in its monitoring, naming the category.
+        rural_rid = refs["rural_revitalization"]["referral_id"]
+        monitored = await referral.post(
+            f"/referrals/{rural_rid}/resolution",
+            headers=RURAL,
+            json={"outcome": "纳入防返贫监测", "category": "边缘易致贫"},
         )
+        assert monitored.status_code == 200, monitored.text
+
+        # The enrollment service turns each inclusion into a roster addition from the resolution date, on the
+        # answering agency's authority; monitoring, which reads roster.changed, then holds both.
+        changes = await roster_events(settings, key, count=2)
+        assert sorted((c["change_type"], c["category"], c["effective_date"], c["agency"]) for c in changes) == [
+            ("added", "dibao", today, "civil_affairs"),
+            ("added", "edge_of_poverty", today, "rural_revitalization"),
+        ]
 
         async def dibao_in_monitoring() -> bool:
             r = await api["monitoring"].get(f"/persons/{key}/years/2026", headers=MS)
-            return r.status_code == 200 and r.json()["categories_today"] == ["dibao"]
+            return r.status_code == 200 and r.json()["categories_today"] == ["dibao", "edge_of_poverty"]
 
         await eventually(dibao_in_monitoring)
 
