@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -64,6 +64,8 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.engine, tables, self.bus)
         self.consumers: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
+        self._stopping = False
 
     def person_key(self, id_number: str, *, validated: bool = False) -> str:
         secret = self.settings.person_key_secret.get_secret_value().encode()
@@ -79,6 +81,21 @@ class ServiceRuntime:
         self.consumers.append(runner)
         return runner
 
+    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run ``job`` once at start and then every ``seconds`` while the service runs (e.g. a deadline scan)."""
+        self._periodic.append((name, seconds, job))
+
+    async def _run_periodic(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        while not self._stopping:
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # A database outage must not end the loop: the next turn retries, and the job is idempotent.
+                log.warning("%s: periodic %s failed (%r); retrying in %.1fs", self.name, name, exc, seconds)
+            await asyncio.sleep(seconds)
+
     async def migrate(self) -> None:
         await upgrade(self.engine, self._migrations)
 
@@ -88,6 +105,8 @@ class ServiceRuntime:
             await self.bus.start()
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         self._tasks.append(asyncio.create_task(self._run_consumers(), name=f"{self.name}-consumers"))
+        for name, seconds, job in self._periodic:
+            self._tasks.append(asyncio.create_task(self._run_periodic(name, seconds, job), name=f"{self.name}-{name}"))
 
     async def _ensure_topics(self) -> None:
         wanted = [*topics.PUBLISHED_TOPICS, *(topics.dead_letter_topic(c.group) for c in self.consumers)]
@@ -111,6 +130,7 @@ class ServiceRuntime:
         # The flags end the loops at their next turn even if a cancellation were lost; the wait is bounded so a
         # stuck task is reported instead of hanging the shutdown.
         self.relay.stopping = True
+        self._stopping = True
         for runner in self.consumers:
             runner.stopping = True
         for task in self._tasks:

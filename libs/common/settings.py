@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     holidays_file: Path = Path("deploy/holidays.yaml")
     policies_dir: Path = Path("policies")
     log_level: str = "INFO"
+    # How often a service looks for breached deadlines (the referral service's overdue scan); it also scans at start.
+    deadline_scan_interval_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_dev(self) -> Settings:

@@ -13,9 +13,11 @@ from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.enrollment.api import router
+from services.enrollment.consumers import handler_table
 from services.enrollment.enrollment_api import router as enrollment_router
 from services.enrollment.gaps import GapRules
 from services.enrollment.ledger_api import router as ledger_router
+from services.enrollment.push_deadlines_api import router as push_deadlines_router
 from services.enrollment.roster_api import router as roster_router
 from services.enrollment.subsidy_api import router as subsidy_router
 from services.enrollment.tables import messaging
@@ -36,7 +38,16 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         runtime,
         title="safetynet enrollment (参保与困难人口名单)",
         description="Takes roster changes (附件3) from the identity-holding agencies and publishes roster.changed.",
-        routers=[router, roster_router, enrollment_router, ledger_router, subsidy_router, waiting_router],
+        routers=[
+            router,
+            roster_router,
+            enrollment_router,
+            ledger_router,
+            subsidy_router,
+            waiting_router,
+            push_deadlines_router,
+        ],
     )
     app.state.gap_rules = GapRules(load_book(settings.policies_dir), WorkingCalendar.from_file(settings.holidays_file))
+    runtime.subscribe(handler_table(app.state.gap_rules))
     return app

@@ -20,6 +20,7 @@ from libs.common.messaging.envelope import new_event_id
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.policy import NoPolicy, PolicyBook
 from services.enrollment.domain import COVERED
+from services.enrollment.push_deadlines import note_late_gap_pushes
 from services.enrollment.tables import enrollment_gaps, enrollments
 
 _CHUNK = 1000
@@ -132,6 +133,7 @@ async def open_gaps(
             }
         )
     await bulk_insert(uow.conn, enrollment_gaps, rows)
+    await note_late_gap_pushes(uow, rows)
     return len(rows)
 
 

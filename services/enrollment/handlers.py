@@ -13,6 +13,7 @@ from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.read_models.categories import apply_roster_change, categories_on
 from services.enrollment.domain import COVERED, VULNERABLE, check_authority, enrollment_year, lapse_kind
 from services.enrollment.gaps import Candidate, GapRules, close_gaps, covered_or_open, open_gaps
+from services.enrollment.push_deadlines import note_late_roster_pushes
 from services.enrollment.tables import category_periods, enrollments, roster_changes
 
 ChangeKey = tuple[str, str, str, date]
@@ -45,7 +46,7 @@ async def _recorded(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> set[
 
 
 async def record_roster_changes(
-    uow: UnitOfWork, changes: Sequence[RosterChangedV1], rules: GapRules
+    uow: UnitOfWork, changes: Sequence[RosterChangedV1], rules: GapRules, *, commit: bool = True
 ) -> list[RosterChangedV1]:
     """Record roster changes and publish roster.changed for each, all in one transaction; newly added persons
     not enrolled for the year get a gap, pushed at once (DOMAIN.md flow 1).
@@ -69,8 +70,10 @@ async def record_roster_changes(
         await _apply_categories(uow, chunk)
         added = [_candidate(c) for c in chunk if c.change_type is ChangeType.ADDED]
         await open_gaps(uow, rules, GapKind.NEVER_ENROLLED, added, skip)
+        await note_late_roster_pushes(uow, rules, chunk)
         await uow.flush()
-    await uow.commit()
+    if commit:  # a consumer commits once, with its inbox row
+        await uow.commit()
     return new
 
 

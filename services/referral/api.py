@@ -11,10 +11,15 @@ from pydantic import BaseModel, Field
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal, allow, require_region
+from libs.common.calendar import WorkingCalendar
+from libs.common.deadline_rules import working_days_overdue
 from libs.common.deps import Runtime
 from libs.common.idcard import mask_id_number
+from libs.common.messaging.contracts.referral import Outcome
 from libs.common.problems import Problem
 from libs.common.regions import region_prefix
+from services.referral.deps import Calendar, Today
+from services.referral.lifecycle import PENDING, Status
 from services.referral.tables import referrals
 
 router = APIRouter(tags=["referrals"])
@@ -32,14 +37,24 @@ class ReferralOut(BaseModel):
     name: str
     region_code: str
     agency: Agency
+    agency_label: str = Field(description="部门")
     risk_description: str
     opened_on: date
     due_on: date
     due_provisional: bool
-    status: str
+    status: Status
+    status_label: str = Field(description="状态")
+    acknowledged_on: date | None
+    closed_on: date | None = Field(description="answered or withdrawn on (the deadline stops)")
+    outcome: Outcome | None
+    outcome_label: str | None = Field(description="反馈结果")
+    working_days_overdue: int = Field(
+        description="逾期工作日: working days past due_on, up to today while unanswered, up to closed_on once answered"
+    )
+    overdue_noted_on: date | None = Field(description="the day referral.overdue was published (once per breach)")
 
 
-def _visible_to(principal: Principal) -> sa.ColumnElement[bool]:
+def visible_to(principal: Principal) -> sa.ColumnElement[bool]:
     r = referrals.c
     in_region = r.region_code.startswith(region_prefix(principal.region_code))
     if principal.agency is Agency.MEDICAL_SECURITY:
@@ -47,42 +62,69 @@ def _visible_to(principal: Principal) -> sa.ColumnElement[bool]:
     return sa.and_(in_region, r.agency == principal.agency.value)
 
 
-def _out(row: sa.Row[tuple[object, ...]]) -> ReferralOut:
-    return ReferralOut.model_validate({**row._mapping, "id_number": mask_id_number(str(row.id_number))})
+def check_may_read(principal: Principal, row: sa.Row[tuple[object, ...]]) -> None:
+    """403 naming the rule: another county's referral, or another agency's (medical security sees its county's)."""
+    require_region(principal, str(row.region_code))
+    if principal.agency is not Agency.MEDICAL_SECURITY and row.agency != principal.agency.value:
+        raise Problem(
+            403,
+            "forbidden-agency",
+            "Not your agency's referral / 非本部门转介",
+            f"referral {row.referral_id} is addressed to {row.agency}; each agency sees and answers only its own",
+        )
+
+
+def not_found(referral_id: str) -> Problem:
+    return Problem(404, "not-found", "No such referral / 转介不存在", f"referral {referral_id} does not exist")
+
+
+def referral_out(row: sa.Row[tuple[object, ...]], calendar: WorkingCalendar, today: date) -> ReferralOut:
+    status = Status(str(row.status))
+    outcome = Outcome(str(row.outcome)) if row.outcome else None
+    until = today if status in PENDING else (row.closed_on or today)
+    assert isinstance(row.due_on, date) and isinstance(until, date)
+    return ReferralOut.model_validate(
+        {
+            **row._mapping,
+            "id_number": mask_id_number(str(row.id_number)),
+            "agency_label": Agency(str(row.agency)).label,
+            "status_label": status.label,
+            "outcome_label": outcome.label if outcome else None,
+            "working_days_overdue": working_days_overdue(calendar, row.due_on, until),
+            "overdue_noted_on": row.breach_noted_on,
+        }
+    )
 
 
 @router.get("/referrals", response_model=list[ReferralOut])
 async def list_referrals(
     principal: Caller,
     runtime: Runtime,
+    calendar: Calendar,
+    today: Today,
     person_key: str | None = None,
-    status: str | None = None,
+    status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[ReferralOut]:
     """Referrals the caller may see, soonest due first."""
     r = referrals.c
-    query = sa.select(referrals).where(_visible_to(principal)).order_by(r.due_on, r.referral_id).limit(limit)
+    query = sa.select(referrals).where(visible_to(principal)).order_by(r.due_on, r.referral_id).limit(limit)
     if person_key is not None:
         query = query.where(r.person_key == person_key)
     if status is not None:
-        query = query.where(r.status == status)
+        query = query.where(r.status == status.value)
     async with runtime.engine.connect() as conn:
-        return [_out(row) for row in (await conn.execute(query)).all()]
+        return [referral_out(row, calendar, today) for row in (await conn.execute(query)).all()]
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut)
-async def get_referral(referral_id: str, principal: Caller, runtime: Runtime) -> ReferralOut:
+async def get_referral(
+    referral_id: str, principal: Caller, runtime: Runtime, calendar: Calendar, today: Today
+) -> ReferralOut:
     """One referral, if it is the caller's agency's (or the caller is medical security) and in its region."""
     async with runtime.engine.connect() as conn:
         row = (await conn.execute(sa.select(referrals).where(referrals.c.referral_id == referral_id))).first()
     if row is None:
-        raise Problem(404, "not-found", "No such referral / 转介不存在", f"referral {referral_id} does not exist")
-    require_region(principal, row.region_code)
-    if principal.agency is not Agency.MEDICAL_SECURITY and row.agency != principal.agency.value:
-        raise Problem(
-            403,
-            "forbidden-agency",
-            "Not your agency's referral / 非本部门转介",
-            f"referral {referral_id} is addressed to {row.agency}",
-        )
-    return _out(row)
+        raise not_found(referral_id)
+    check_may_read(principal, row)
+    return referral_out(row, calendar, today)

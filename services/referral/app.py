@@ -7,13 +7,16 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from libs.common.calendar import WorkingCalendar
+from libs.common.clock import china_today
 from libs.common.messaging.bus import Bus
 from libs.common.policy import load_book
 from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
+from services.referral.answers_api import router as answers_router
 from services.referral.api import router
 from services.referral.consumers import handler_table
+from services.referral.overdue import OverdueScan
 from services.referral.tables import messaging
 
 NAME = "referral"
@@ -29,9 +32,17 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
     )
     calendar = WorkingCalendar.from_file(settings.holidays_file)
     runtime.subscribe(handler_table(load_book(settings.policies_dir), calendar))
-    return create_app(
+    app = create_app(
         runtime,
         title="safetynet referral (转介与反馈)",
-        description="Opens referrals from risk.flagged with working-day deadlines and serves them to agencies.",
-        routers=[router],
+        description="Opens referrals from risk.flagged with working-day deadlines, takes the agencies' answers and "
+        "publishes referral.overdue once per breach.",
+        routers=[router, answers_router],
     )
+    app.state.calendar = calendar
+    # One clock for the routes and the scan; a test may set app.state.today to a fixed day before start.
+    app.state.today = china_today
+    scan = OverdueScan(runtime.uow, calendar, lambda: app.state.today())
+    app.state.overdue_scan = scan
+    runtime.every("overdue-scan", settings.deadline_scan_interval_seconds, scan.run_once)
+    return app

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from libs.common.db import UtcDateTime, utcnow_column_default
+from libs.common.deadlines import deadline_columns, pending_due_index
 from libs.common.messaging.tables import messaging_tables
 
 metadata = sa.MetaData()
 messaging = messaging_tables(metadata)
 
+# One row per referral; its deadline columns (due_on, due_provisional, closed_on, breach_noted_on) are the shared
+# tracked-deadline shape of libs/common/deadlines.py, so the overdue scan is the library's one query.
 referrals = sa.Table(
     "referrals",
     metadata,
@@ -22,11 +25,30 @@ referrals = sa.Table(
     sa.Column("agency", sa.String(40), nullable=False),
     sa.Column("risk_description", sa.Text, nullable=False),
     sa.Column("opened_on", sa.Date, nullable=False),
-    sa.Column("due_on", sa.Date, nullable=False),
-    sa.Column("due_provisional", sa.Boolean, nullable=False),
+    *deadline_columns(),
     sa.Column("deadline_rule_id", sa.String(100), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open | acknowledged | resolved | withdrawn
+    sa.Column("acknowledged_on", sa.Date, nullable=True),
+    sa.Column("outcome", sa.String(40), nullable=True),  # the latest answer's outcome (the ledger keeps them all)
     sa.Column("created_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
     sa.UniqueConstraint("flag_id", "agency", name="uq_referrals_one_per_agency"),
     sa.Index("ix_referrals_open_due", "status", "due_on"),
+    pending_due_index("referrals"),
+)
+
+# The agencies' answers, insert-only: who (principal name and agency) did what, when. A correction is a new row.
+referral_responses = sa.Table(
+    "referral_responses",
+    metadata,
+    sa.Column("response_id", sa.String(64), primary_key=True),
+    sa.Column("referral_id", sa.String(64), sa.ForeignKey("referrals.referral_id"), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),  # acknowledged | resolved | corrected | withdrawn
+    sa.Column("outcome", sa.String(40), nullable=True),
+    sa.Column("category", sa.String(40), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("answered_by", sa.String(100), nullable=False),
+    sa.Column("answered_by_agency", sa.String(40), nullable=False),
+    sa.Column("answered_on", sa.Date, nullable=False),  # China date: what the deadline is judged on
+    sa.Column("answered_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
+    sa.Index("ix_referral_responses_referral", "referral_id", "answered_at"),
 )

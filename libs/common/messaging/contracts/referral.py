@@ -9,6 +9,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from libs.common.agencies import Agency
+from libs.common.categories import Category
 from libs.common.messaging import topics
 from libs.common.messaging.contracts.base import Contract, Upcaster
 
@@ -23,6 +24,23 @@ class Outcome(StrEnum):
     CASE_BY_CASE = "case_by_case"  # 一事一议
     NOT_ELIGIBLE = "not_eligible"  # 不符合条件
     WITHDRAWN = "withdrawn"  # 撤回
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self]
+
+
+OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.INCLUDED_TEKUN: "纳入特困",
+    Outcome.INCLUDED_DIBAO: "纳入低保",
+    Outcome.INCLUDED_DIBAO_EDGE: "纳入低保边缘",
+    Outcome.IDENTIFIED_SERIOUS_ILLNESS_POOR: "认定因病致贫重病患者",
+    Outcome.INCLUDED_POVERTY_MONITORING: "纳入防返贫监测",
+    Outcome.TEMPORARY_ASSISTANCE: "临时救助",
+    Outcome.CASE_BY_CASE: "一事一议",
+    Outcome.NOT_ELIGIBLE: "不符合条件",
+    Outcome.WITHDRAWN: "撤回",
+}
 
 
 class ReferralOpenedV1(Contract):
@@ -60,6 +78,14 @@ class ReferralResolvedV1(Contract):
     outcome: Outcome
     reason: str | None = None
     resolved_on: date
+    # Added in place (optional, so V1 stays compatible): what the roster needs to record an inclusion.
+    category: Category | None = Field(
+        default=None, description="人员类别 an inclusion outcome added, from resolved_on; null for other outcomes"
+    )
+    id_number: str | None = Field(default=None, description="居民身份证号码, for the roster change of an inclusion")
+    name: str | None = Field(default=None, description="姓名")
+    answered_by: str | None = Field(default=None, description="who answered (the agency system's principal name)")
+    correction: bool = Field(default=False, description="true when this answer corrects an earlier one")
 
 
 class ReferralOverdueV1(Contract):
