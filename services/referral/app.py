@@ -13,7 +13,9 @@ from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.referral.api import router
+from services.referral.board import board_router
 from services.referral.consumers import handler_table
+from services.referral.deadline_metrics import referral_deadlines_source
 from services.referral.tables import messaging
 
 NAME = "referral"
@@ -29,9 +31,10 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
     )
     calendar = WorkingCalendar.from_file(settings.holidays_file)
     runtime.subscribe(handler_table(load_book(settings.policies_dir), calendar))
+    runtime.metrics.add_source("referral_deadlines", referral_deadlines_source(runtime.engine, calendar))
     return create_app(
         runtime,
         title="safetynet referral (转介与反馈)",
         description="Opens referrals from risk.flagged with working-day deadlines and serves them to agencies.",
-        routers=[router],
+        routers=[router, board_router(calendar)],
     )
