@@ -187,6 +187,7 @@ def board_router(calendar: WorkingCalendar) -> APIRouter:
             viewer=principal,
             agencies=[(a.value, a.label) for a in agencies],
             counties=sorted({t.county for t in board.tallies}),
+            limit=OLDEST_LIMIT,
         )
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
