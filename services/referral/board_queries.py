@@ -16,9 +16,9 @@ from services.referral.board_view import (
     AWAITING_STATUSES,
     BoardDates,
     Item,
+    OverdueDays,
     Tally,
     mask_name,
-    working_days_overdue,
 )
 from services.referral.tables import referrals
 
@@ -55,6 +55,8 @@ async def tallies(
         .group_by(r.region_code, r.agency)
         .order_by(r.region_code, r.agency)
     )
+    rows = (await conn.execute(query)).all()
+    overdue = OverdueDays(calendar, dates.today, min((row.earliest_due_on for row in rows), default=dates.today))
     return [
         Tally(
             county=row.region_code,
@@ -64,10 +66,9 @@ async def tallies(
             due_soon=row.due_soon,
             overdue=row.overdue,
             earliest_due_on=row.earliest_due_on,
-            # One calendar walk per line (a few dozen lines), not per referral.
-            most_days_overdue=working_days_overdue(calendar, row.earliest_due_on, dates.today),
+            most_days_overdue=overdue(row.earliest_due_on),
         )
-        for row in await conn.execute(query)
+        for row in rows
     ]
 
 
@@ -95,6 +96,8 @@ async def longest_waiting(
         .order_by(r.due_on, r.opened_on, r.referral_id)
         .limit(limit)
     )
+    rows = (await conn.execute(query)).all()
+    overdue = OverdueDays(calendar, dates.today, min((row.due_on for row in rows), default=dates.today))
     return [
         Item(
             referral_id=row.referral_id,
@@ -106,7 +109,7 @@ async def longest_waiting(
             due_on=row.due_on,
             due_provisional=row.due_provisional,
             status=row.status,
-            days_overdue=working_days_overdue(calendar, row.due_on, dates.today),
+            days_overdue=overdue(row.due_on),
         )
-        for row in await conn.execute(query)
+        for row in rows
     ]
