@@ -126,6 +126,9 @@ async def test_a_browser_is_asked_to_log_in_and_may_use_basic_auth(client: httpx
     assert page.status_code == 200, page.text
     assert page.headers["cache-control"] == "no-store"
     assert "转介办理时限看板" in page.text and 'value="141124"' in page.text
+    # Basic is for the read-only board only: the agency API keeps Bearer / X-API-Key.
+    api = await client.get("/referrals", headers={"Authorization": f"Basic {basic}"})
+    assert (api.status_code, api.headers["www-authenticate"]) == (401, "Bearer")
 
 
 async def test_bad_filters_are_problems_naming_the_field(client: httpx.AsyncClient) -> None:
