@@ -93,6 +93,11 @@ async def test_counters_gauges_and_lag_follow_the_events(settings: Settings) -> 
 
         monitoring = await scrape(api["monitoring"])
         assert value(monitoring, "safetynet_events_processed_total", group="monitoring", topic="claims.settled") == 1
+        # One registry per service, though all four run in one process: each reports only its own.
+        assert {dict(labels).get("group") for (n, labels) in monitoring if n.startswith("safetynet_events")} == {
+            "monitoring"
+        }
+        assert not any(n.startswith("safetynet_referrals") for (n, _) in monitoring)
 
         async def drained() -> bool:
             # Everything published and committed: no backlog in any outbox, no lag in any group.
