@@ -83,12 +83,11 @@ def outbox_source(relay: OutboxRelay) -> MetricSource:
     return source
 
 
-def consumer_source(bus: Bus, runners: Sequence[ConsumerRunner]) -> MetricSource:
-    """Lag from the bus (committed position vs log end); processed and dead-lettered counts from the runners."""
+def consumer_counts_source(runners: Sequence[ConsumerRunner]) -> MetricSource:
+    """Records handled and dead-lettered per group and topic, counted in the runners (in memory: never fails)."""
 
     async def source() -> list[Metric]:
         labels = ["group", "topic"]
-        lag = GaugeMetricFamily("safetynet_consumer_lag", "Records the group has not committed yet", labels=labels)
         handled = CounterMetricFamily(
             "safetynet_events_processed", "Records handled (or found in the inbox) by the group", labels=labels
         )
@@ -96,12 +95,25 @@ def consumer_source(bus: Bus, runners: Sequence[ConsumerRunner]) -> MetricSource
             "safetynet_events_dead_lettered", "Records sent to the group's dead-letter topic", labels=labels
         )
         for runner in runners:
-            for topic, behind in (await bus.consumer_lag(runner.group, runner.topics)).items():
-                lag.add_metric([runner.group, topic], behind)
             for topic in runner.topics:
                 # Every subscribed topic from the start at 0, so rate() and increase() see the first event.
                 handled.add_metric([runner.group, topic], runner.handled_by_topic[topic])
                 dead.add_metric([runner.group, topic], runner.dead_lettered_by_topic[topic])
-        return [lag, handled, dead]
+        return [handled, dead]
+
+    return source
+
+
+def consumer_lag_source(bus: Bus, runners: Sequence[ConsumerRunner]) -> MetricSource:
+    """Lag from the bus (log end − committed position): a source of its own, as the broker may be down."""
+
+    async def source() -> list[Metric]:
+        lag = GaugeMetricFamily(
+            "safetynet_consumer_lag", "Records the group has not committed yet", labels=["group", "topic"]
+        )
+        for runner in runners:
+            for topic, behind in (await bus.consumer_lag(runner.group, runner.topics)).items():
+                lag.add_metric([runner.group, topic], behind)
+        return [lag]
 
     return source

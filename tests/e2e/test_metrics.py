@@ -70,6 +70,7 @@ async def test_counters_gauges_and_lag_follow_the_events(settings: Settings) -> 
             samples = await scrape(api[name])
             assert value(samples, "safetynet_metrics_source_up", source="outbox") == 1
             assert value(samples, "safetynet_metrics_source_up", source="consumers") == 1
+            assert value(samples, "safetynet_metrics_source_up", source="consumer_lag") == 1
             assert value(samples, "safetynet_outbox_backlog") is not None
         before = await scrape(api["monitoring"])
         assert value(before, "safetynet_events_processed_total", group="monitoring", topic="claims.settled") == 0
