@@ -6,6 +6,8 @@ Tokens are configured (SAFETYNET_API_KEYS as JSON, or a file); only in dev/test 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
@@ -72,32 +74,46 @@ class ApiKeys:
         return cls(keys)
 
 
-def _token_from(request: Request) -> str | None:
+def _token_from(request: Request, *, basic: bool = False) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
+    if basic and scheme.lower() == "basic" and value.strip():
+        # A browser's own login prompt: any user name, the agency token as the password.
+        try:
+            _user, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return password or None
     return request.headers.get("x-api-key") or None
 
 
-def allow(*agencies: Agency) -> Callable[[Request], Awaitable[Principal]]:
-    """A dependency that authenticates the caller and admits only the listed agencies."""
+def allow(*agencies: Agency, browser: bool = False) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency that authenticates the caller and admits only the listed agencies.
+
+    ``browser``: also accept HTTP Basic with the token as the password, and challenge with Basic, so a person
+    opening a read-only page (the deadline board) gets the browser's own login prompt: no token in the URL, no
+    JavaScript, no cookie to steal. Only for GET pages: browsers resend Basic credentials on their own.
+    """
     allowed = frozenset(agencies)
+    challenge = {"WWW-Authenticate": 'Basic realm="safetynet", charset="UTF-8"' if browser else "Bearer"}
 
     async def dependency(request: Request) -> Principal:
         keys: ApiKeys = request.app.state.api_keys
-        token = _token_from(request)
+        token = _token_from(request, basic=browser)
         if token is None:
             raise Problem(
                 401,
                 "unauthenticated",
                 "Authentication required / 需要身份认证",
-                "send 'Authorization: Bearer <agency token>' or 'X-API-Key: <agency token>'",
-                headers={"WWW-Authenticate": "Bearer"},
+                "send 'Authorization: Bearer <agency token>' or 'X-API-Key: <agency token>'"
+                + (" (in a browser: any user name, the token as the password)" if browser else ""),
+                headers=challenge,
             )
         principal = keys.lookup(token)
         if principal is None:
-            raise Problem(401, "unauthenticated", "Unknown token / 令牌无效", headers={"WWW-Authenticate": "Bearer"})
+            raise Problem(401, "unauthenticated", "Unknown token / 令牌无效", headers=challenge)
         if principal.agency not in allowed:
             names = ", ".join(sorted(a.value for a in allowed))
             raise Problem(

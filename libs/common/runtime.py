@@ -23,6 +23,7 @@ from libs.common.messaging.kafka_bus import KafkaBus
 from libs.common.messaging.outbox_relay import OutboxRelay
 from libs.common.messaging.tables import MessagingTables
 from libs.common.messaging.unit_of_work import UnitOfWork
+from libs.common.metrics import ServiceMetrics, consumer_counts_source, consumer_lag_source, outbox_source
 from libs.common.migrations import upgrade
 from libs.common.settings import Settings
 
@@ -66,6 +67,11 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
         self._stopping = False
+        # Served at /metrics by create_app; a service adds its own sources (the referral deadlines) in build().
+        self.metrics = ServiceMetrics()
+        self.metrics.add_source("outbox", outbox_source(self.relay))
+        self.metrics.add_source("consumers", consumer_counts_source(self.consumers))
+        self.metrics.add_source("consumer_lag", consumer_lag_source(self.bus, self.consumers))
 
     def person_key(self, id_number: str, *, validated: bool = False) -> str:
         secret = self.settings.person_key_secret.get_secret_value().encode()

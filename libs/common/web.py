@@ -1,4 +1,4 @@
-"""The FastAPI shell every service shares: problem details, auth keys, /healthz, and the runtime lifespan."""
+"""The FastAPI shell every service shares: problem details, auth keys, /healthz, /metrics, the runtime lifespan."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from libs.common.auth import ApiKeys
 from libs.common.problems import install_problem_handlers
@@ -32,6 +33,11 @@ def create_app(runtime: ServiceRuntime, *, title: str, description: str, routers
         """Liveness and database reachability."""
         ok = await runtime.healthy()
         return JSONResponse({"service": runtime.name, "ok": ok}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus exposition: outbox backlog, consumer lag, events processed and dead-lettered, and more."""
+        return Response(await runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)

@@ -15,7 +15,9 @@ from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.referral.answers_api import router as answers_router
 from services.referral.api import router
+from services.referral.board import board_router
 from services.referral.consumers import handler_table
+from services.referral.deadline_metrics import referral_deadlines_source
 from services.referral.overdue import OverdueScan
 from services.referral.tables import messaging
 
@@ -32,12 +34,13 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
     )
     calendar = WorkingCalendar.from_file(settings.holidays_file)
     runtime.subscribe(handler_table(load_book(settings.policies_dir), calendar))
+    runtime.metrics.add_source("referral_deadlines", referral_deadlines_source(runtime.engine, calendar))
     app = create_app(
         runtime,
         title="safetynet referral (转介与反馈)",
         description="Opens referrals from risk.flagged with working-day deadlines, takes the agencies' answers and "
         "publishes referral.overdue once per breach.",
-        routers=[router, answers_router],
+        routers=[router, answers_router, board_router(calendar)],
     )
     app.state.calendar = calendar
     # One clock for the routes and the scan; a test may set app.state.today to a fixed day before start.

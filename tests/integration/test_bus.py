@@ -117,3 +117,31 @@ async def test_embedded_log_survives_a_restart(tmp_path: Path) -> None:
     assert [d.value for d in got] == [b"after-commit"]  # the committed record is not delivered again
     assert await asyncio.wait_for(consumer.fetch(10, 0.2), 5) == []
     await after.stop()
+
+
+async def test_consumer_lag_is_log_end_minus_committed_whether_or_not_a_consumer_runs(bus: Bus) -> None:
+    group = backends.unique("g")
+    await bus.ensure_topics(["other"])
+    # Records on another topic must not count: the embedded log numbers all topics in one sequence.
+    await bus.publish([Record("other", "k", b"x") for _ in range(4)])
+    assert await bus.consumer_lag(group, ["orders"]) == {"orders": 0}
+    for i in range(5):
+        # One record per publish, so one per batch: tansu (the CI broker) answers ListOffsets with the last batch's
+        # base offset + 1 instead of the high-water mark, which undercounts multi-record batches. Apache Kafka
+        # answers the high-water mark either way.
+        await bus.publish([Record("orders", f"k{i}", f"{i}".encode())])
+    # Never consumed: all 5 are behind.
+    assert await bus.consumer_lag(group, ["orders"]) == {"orders": 5}
+
+    consumer = bus.consumer(group, ["orders"])
+    await consumer.start()
+    got = await fetch_n(consumer, 5)
+    assert await bus.consumer_lag(group, ["orders"]) == {"orders": 5}  # fetched is not committed
+    by_partition: dict[int, list[Delivery]] = {}
+    for d in got:
+        by_partition.setdefault(d.partition, []).append(d)
+    # Commit one partition's records only: lag = 5 − that many, and it stays so after the consumer stops.
+    committed = max(by_partition.values(), key=len)
+    await consumer.commit(committed)
+    await consumer.stop()
+    assert await bus.consumer_lag(group, ["orders"]) == {"orders": 5 - len(committed)}

@@ -63,3 +63,10 @@ class Bus(Protocol):
         ...
 
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer: ...
+
+    async def consumer_lag(self, group: str, topics: Sequence[str]) -> dict[str, int]:
+        """Per topic, how many records the group has not committed yet (log end − committed position).
+
+        Read from the bus itself, not from a running consumer, so a stuck or dead consumer still shows its lag.
+        """
+        ...

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,11 +79,22 @@ class ConsumerRunner:
         self._consumer: BusConsumer | None = None
         self.processed = 0
         self.dead_lettered = 0
+        # Per subscribed topic (without the bus's topic prefix), for /metrics: handled (or already in the inbox)
+        # and dead-lettered records. Counted after the batch is done, so a rewound batch is not counted twice.
+        self.handled_by_topic: Counter[str] = Counter()
+        self.dead_lettered_by_topic: Counter[str] = Counter()
         self.stopping = False  # set by the runtime's stop(): the loop ends at its next turn
 
     @property
     def topics(self) -> list[str]:
         return list(self._topics)
+
+    def _topic_label(self, delivered: str) -> str:
+        """The subscribed topic a delivery came from: the bus delivers it with its tenant/test prefix."""
+        for topic in self._topics:
+            if delivered.endswith(topic):
+                return topic
+        return delivered
 
     def _decode(self, delivery: Delivery) -> Decoded | Poison:
         try:
@@ -161,6 +173,9 @@ class ConsumerRunner:
                 poison.extend(await self._handle_one_by_one(decoded))
         await self._dead_letter(poison)
         self.processed += len(deliveries)
+        poisoned = Counter(self._topic_label(p.delivery.topic) for p in poison)
+        self.dead_lettered_by_topic.update(poisoned)
+        self.handled_by_topic.update(Counter(self._topic_label(d.topic) for d in deliveries) - poisoned)
 
     async def _handle_one_by_one(self, items: Sequence[Decoded]) -> list[Poison]:
         failed: list[Poison] = []

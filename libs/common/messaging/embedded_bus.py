@@ -109,6 +109,28 @@ class EmbeddedBus:
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         return EmbeddedConsumer(self, self._prefix + group, [self._t(t) for t in topics])
 
+    async def consumer_lag(self, group: str, topics: Sequence[str]) -> dict[str, int]:
+        # One log with global offsets, so "end − committed" would count other topics' records: count the
+        # topic's own records at or after the group's position instead (ix_bus_log_topic_offset).
+        positions = bus_positions.c
+        position = (
+            sa.select(positions.next_offset)
+            .where(positions.group_id == self._prefix + group, positions.topic == bus_log.c.topic)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(bus_log.c.topic, sa.func.count())
+            .where(bus_log.c.topic.in_([self._t(t) for t in topics]))
+            .where(bus_log.c.offset >= sa.func.coalesce(position, 0))
+            .group_by(bus_log.c.topic)
+        )
+        try:
+            async with self.engine.connect() as conn:
+                counts = {str(topic): int(n) for topic, n in (await conn.execute(query)).all()}
+        except (DBAPIError, OSError) as exc:
+            raise BusUnavailable(str(exc)) from exc
+        return {t: counts.get(self._t(t), 0) for t in topics}
+
 
 class EmbeddedConsumer:
     def __init__(self, bus: EmbeddedBus, group: str, topics: list[str]) -> None:

@@ -1,0 +1,115 @@
+"""The deadline board's two queries: counts per county × agency in one GROUP BY, and the few longest-waiting rows.
+
+Both read only awaiting referrals (status open/acknowledged) through ix_referrals_open_due (status, due_on), so
+100,000 open referrals are counted in the database, never loaded into Python.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.common.calendar import WorkingCalendar
+from libs.common.idcard import mask_id_number
+from libs.common.regions import region_prefix
+from services.referral.board_view import (
+    AWAITING_STATUSES,
+    BoardDates,
+    Item,
+    OverdueDays,
+    Tally,
+    mask_name,
+)
+from services.referral.tables import referrals
+
+r = referrals.c
+
+
+def in_region(region_code: str) -> sa.ColumnElement[bool]:
+    """Referrals in a county, or in every county of a city or province (000000: everywhere)."""
+    prefix = region_prefix(region_code)
+    if len(prefix) == 6:
+        return r.region_code == prefix  # equality, so a county filter can use an index on region_code
+    return r.region_code.startswith(prefix) if prefix else sa.true()
+
+
+def _awaiting(where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    return sa.and_(r.status.in_(AWAITING_STATUSES), where)
+
+
+async def tallies(
+    conn: AsyncConnection, calendar: WorkingCalendar, dates: BoardDates, where: sa.ColumnElement[bool]
+) -> list[Tally]:
+    count = sa.func.count
+    query = (
+        sa.select(
+            r.region_code,
+            r.agency,
+            count().label("awaiting"),
+            count().filter(r.due_on == dates.today).label("due_today"),
+            count().filter(sa.and_(r.due_on > dates.today, r.due_on <= dates.soon_until)).label("due_soon"),
+            count().filter(r.due_on < dates.today).label("overdue"),
+            sa.func.min(r.due_on).label("earliest_due_on"),
+        )
+        .where(_awaiting(where))
+        .group_by(r.region_code, r.agency)
+        .order_by(r.region_code, r.agency)
+    )
+    rows = (await conn.execute(query)).all()
+    overdue = OverdueDays(calendar, dates.today, min((row.earliest_due_on for row in rows), default=dates.today))
+    return [
+        Tally(
+            county=row.region_code,
+            agency=row.agency,
+            awaiting=row.awaiting,
+            due_today=row.due_today,
+            due_soon=row.due_soon,
+            overdue=row.overdue,
+            earliest_due_on=row.earliest_due_on,
+            most_days_overdue=overdue(row.earliest_due_on),
+        )
+        for row in rows
+    ]
+
+
+async def longest_waiting(
+    conn: AsyncConnection,
+    calendar: WorkingCalendar,
+    dates: BoardDates,
+    where: sa.ColumnElement[bool],
+    limit: int,
+) -> list[Item]:
+    """The awaiting referrals due earliest: the most overdue first, then those opened first."""
+    query = (
+        sa.select(
+            r.referral_id,
+            r.region_code,
+            r.agency,
+            r.id_number,
+            r.name,
+            r.opened_on,
+            r.due_on,
+            r.due_provisional,
+            r.status,
+        )
+        .where(_awaiting(where))
+        .order_by(r.due_on, r.opened_on, r.referral_id)
+        .limit(limit)
+    )
+    rows = (await conn.execute(query)).all()
+    overdue = OverdueDays(calendar, dates.today, min((row.due_on for row in rows), default=dates.today))
+    return [
+        Item(
+            referral_id=row.referral_id,
+            county=row.region_code,
+            agency=row.agency,
+            id_number_masked=mask_id_number(row.id_number),
+            name_masked=mask_name(row.name),
+            opened_on=row.opened_on,
+            due_on=row.due_on,
+            due_provisional=row.due_provisional,
+            status=row.status,
+            days_overdue=overdue(row.due_on),
+        )
+        for row in rows
+    ]
