@@ -7,8 +7,10 @@ table to hold in memory); numbers are numbers. Excel, LibreOffice and openpyxl r
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +21,13 @@ Cell = str | int | Decimal | None
 
 # XML 1.0 forbids most control characters; a stray one in a name from an office system must not break the file.
 _CONTROL = {c: None for c in range(32) if c not in (9, 10, 13)}
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _text(value: str) -> str:
+    # Most cells need no escaping; one regex search is cheaper than escaping every string.
+    return escape(value.translate(_CONTROL)) if _SPECIAL.search(value) else value
+
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -65,6 +74,14 @@ _STYLES = (
 )
 
 
+@dataclass(frozen=True)
+class SheetXml:
+    """Rows already rendered as sheet XML (``<row r="n">…</row>`` each), e.g. by the database."""
+
+    xml: str
+    rows: int
+
+
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     letters = ""
@@ -83,7 +100,7 @@ class XlsxStream:
         self._sheet_name = sheet_name
         self._sheet: IO[bytes] = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         self._row = 0
-        self._letters = [column_letter(i) for i in range(max(len(widths), 26))]
+        self._letters = [column_letter(i) for i in range(max(len(widths), 26))]  # for merged ranges
         self._merged: list[str] = []
         cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths))
         self._sheet.write(
@@ -109,23 +126,29 @@ class XlsxStream:
         self._merged.append(f"A{self._row}:{self._letters[columns - 1]}{self._row}")
 
     def append(self, rows: Iterable[Sequence[Cell]], *, bold: bool = False) -> None:
+        # Cells carry no reference (readers count them), so an empty cell is written as <c/> to keep its place.
         style = ' s="1"' if bold else ""
+        string = f'<c t="inlineStr"{style}><is><t>'
         parts: list[str] = []
-        letters = self._letters
+        n = self._row
         for row in rows:
-            self._row += 1
-            n = self._row
-            cells = []
-            for i, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    text = escape(value.translate(_CONTROL))
-                    cells.append(f'<c r="{letters[i]}{n}" t="inlineStr"{style}><is><t>{text}</t></is></c>')
-                else:
-                    cells.append(f'<c r="{letters[i]}{n}"{style}><v>{value}</v></c>')
-            parts.append(f'<row r="{n}">{"".join(cells)}</row>')
+            n += 1
+            cells = "".join(
+                [
+                    f"{string}{_text(v)}</t></is></c>"
+                    if type(v) is str
+                    else ("<c/>" if v is None else f"<c{style}><v>{v}</v></c>")
+                    for v in row
+                ]
+            )
+            parts.append(f'<row r="{n}">{cells}</row>')
+        self._row = n
         self._sheet.write("".join(parts).encode())
+
+    def append_xml(self, rendered: SheetXml) -> None:
+        """Rows rendered elsewhere with the same markup; their row numbers must follow the rows written so far."""
+        self._sheet.write(rendered.xml.encode())
+        self._row += rendered.rows
 
     def close(self) -> None:
         if self._sheet.closed:

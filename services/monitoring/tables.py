@@ -91,7 +91,7 @@ warning_entries = sa.Table(
     sa.Column("level", sa.String(20), nullable=False),
     sa.Column("risk_description", sa.Text, nullable=False),
     sa.Column("list_month", sa.String(7), nullable=True),
-    sa.Index("ix_warning_entries_list", "region_code", "list_month", "settlement_date"),
+    sa.Index("ix_warning_entries_list", "region_code", "list_month", "settlement_date", "flag_id"),
 )
 
 # An issued 附件1 list: the month, who issued it and when, its due date and whether it was late.

@@ -45,15 +45,15 @@ async def test_the_list_is_the_seed_form_and_issuing_freezes_it(settings: Settin
         march = await rows_of(api, "2026-03", want=2)
         assert (march["status"], march["total"], march["due_on"]) == ("draft", 2, "2026-04-10")
         assert [(r["seq"], r["township"], r["village"], r["name"], r["category_label"]) for r in march["rows"]] == [
-            (1, None, None, "李四", "其他参保居民"),  # no roster entry, so no township: sorted first
-            (2, "蔚汾镇", "北坡村", "王五", "低保对象"),
+            (1, "蔚汾镇", "北坡村", "王五", "低保对象"),  # in the order of the warnings' dates
+            (2, None, None, "李四", "其他参保居民"),  # not on the roster: no township, no category
         ]
-        assert march["rows"][1]["id_number"] == wang  # medical security, the issuer, sees the full number
-        assert march["rows"][1]["risk_description"] == (
+        assert march["rows"][0]["id_number"] == wang  # medical security, the issuer, sees the full number
+        assert march["rows"][0]["risk_description"] == (
             "2026年3月5日，因肺恶性肿瘤，医疗总费用85000.00元，医疗保障报销后个人负担12000.00元，存在因病返贫致贫风险。"
         )
         seen_by_civil_affairs = await rows_of(api, "2026-03", CA, want=2)
-        assert seen_by_civil_affairs["rows"][1]["id_number"] == wang[:6] + "********" + wang[-4:]
+        assert seen_by_civil_affairs["rows"][0]["id_number"] == wang[:6] + "********" + wang[-4:]
 
         # The workbook is the seed's 附件1: title, unit line, the seven headings, the rows, the three notes.
         xlsx = await api["monitoring"].get(f"{LIST}/2026-03.xlsx", headers=MS)
@@ -63,7 +63,8 @@ async def test_the_list_is_the_seed_form_and_issuing_freezes_it(settings: Settin
         assert table[0][0] == "县(区、市)医保部门防范因病返贫致贫监测预警反馈清单"
         assert table[1][0].startswith("单位名称(盖章): 141123 医疗保障局")
         assert table[2] == HEADINGS
-        assert table[4][:6] == [2, "蔚汾镇", "北坡村", "王五", wang, "低保对象"]
+        assert table[3][:6] == [1, "蔚汾镇", "北坡村", "王五", wang, "低保对象"]
+        assert table[4] == [2, "", "", "李四", li, "其他参保居民", march["rows"][1]["risk_description"]]
         assert [row[0] for row in table[5:]] == [
             "注: 1. 本表由县级医保部门填写;",
             "2. 人员类别为: 特困人员、低保对象、低保边缘家庭成员、返贫致贫人口、脱贫不稳定人口、边缘易致贫人口、"
@@ -76,7 +77,7 @@ async def test_the_list_is_the_seed_form_and_issuing_freezes_it(settings: Settin
         assert text.startswith("\ufeff".encode())
         lines = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
         assert lines[2] == HEADINGS
-        assert lines[4][:5] == ["2", "蔚汾镇", "北坡村", "王五", wang[:6] + "********" + wang[-4:]]
+        assert lines[3][:5] == ["1", "蔚汾镇", "北坡村", "王五", wang[:6] + "********" + wang[-4:]]
 
         # Issue March (allowed from 1 April; due on or before 10 April, so issuing today is late).
         issued = await api["monitoring"].post(f"{LIST}/2026-03/issue", headers=MS)
@@ -88,7 +89,7 @@ async def test_the_list_is_the_seed_form_and_issuing_freezes_it(settings: Settin
         april = await rows_of(api, "2026-04", want=1)
         assert [(r["name"], r["category_label"]) for r in april["rows"]] == [("赵六", "突发严重困难户")]
         frozen = await rows_of(api, "2026-03")
-        assert [r["name"] for r in frozen["rows"]] == ["李四", "王五"]
+        assert [r["name"] for r in frozen["rows"]] == ["王五", "李四"]
         assert frozen["issued_on"] == issued.json()["issued_on"]
         again = await api["monitoring"].post(f"{LIST}/2026-03/issue", headers=MS)
         assert (again.status_code, again.json()["total"]) == (200, 2)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from libs.common.categories import Category
 from libs.common.idcard import mask_id_number
@@ -19,15 +20,20 @@ NOTES = (
 )
 # 附件1's own wording where it differs from the general labels (its note 2 says 突发严重困难户); a warning with no
 # watched category is an 其他参保居民 (the 致贫 line of "other insured residents").
-_LABELS = {Category.SUDDEN_HARDSHIP: "突发严重困难户"}
-OTHER_RESIDENTS = Category.OTHER_RESIDENT.label
+_LABELS: dict[str | None, str] = {
+    **{c.value: c.label for c in Category},
+    Category.SUDDEN_HARDSHIP.value: "突发严重困难户",
+    None: Category.OTHER_RESIDENT.label,
+}
+
+
+def category_label_table() -> dict[str | None, str]:
+    """Category code → 附件1 label (None: 其他参保居民), for renderers outside Python."""
+    return dict(_LABELS)
 
 
 def category_label(code: str | None) -> str:
-    if code is None:
-        return OTHER_RESIDENTS
-    category = Category(code)
-    return _LABELS.get(category, category.label)
+    return _LABELS[code]
 
 
 def unit_line(region_code: str, issued_on: date | None) -> str:
@@ -36,27 +42,20 @@ def unit_line(region_code: str, issued_on: date | None) -> str:
     return f"单位名称(盖章): {region_code} 医疗保障局    {when}"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One warning as stored, before it is numbered and (for read-only viewers) masked."""
-
-    flag_id: str
-    township: str | None
-    village: str | None
-    name: str
-    id_number: str
-    category: str | None
-    risk_description: str
+# A stored warning as read (warning_lists.ENTRY_COLUMNS): flag id, township, village, name, ID number, category
+# code, risk description.
+Entry = Sequence[Any]
 
 
 def cells(seq: int, entry: Entry, *, full_id: bool) -> tuple[int, str, str, str, str, str, str]:
     """The seven cells of 附件1 for one warning, in the order of HEADINGS."""
+    _flag, township, village, name, id_number, category, description = entry
     return (
         seq,
-        entry.township or "",
-        entry.village or "",
-        entry.name,
-        entry.id_number if full_id else mask_id_number(entry.id_number),
-        category_label(entry.category),
-        entry.risk_description,
+        township or "",
+        village or "",
+        name,
+        id_number if full_id else mask_id_number(id_number),
+        _LABELS[category],
+        description,
     )

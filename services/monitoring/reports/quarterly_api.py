@@ -18,7 +18,7 @@ from libs.common.deps import Book, Runtime
 from libs.common.policy import NoPolicy, PolicyBook
 from libs.common.xlsx_stream import Cell
 from services.monitoring.reports import params, quarterly
-from services.monitoring.reports.export import Form, csv_response, xlsx_response
+from services.monitoring.reports.export import Form, csv_encoded, csv_response, xlsx_response
 from services.monitoring.reports.params import CityCode, QuarterText
 from services.monitoring.reports.periods import Quarter, is_late
 from services.monitoring.tables import quarterly_summaries
@@ -93,7 +93,7 @@ async def quarterly_csv(
     """附件2 as CSV (UTF-8 with BOM): title, unit line, the seed's headings, the city's row, the notes."""
     city, period = await _checked(principal, city, quarter)
     body = await _summary(runtime, book, city, period)
-    return csv_response(_form(body), _rows(body), f"附件2_监测运行情况汇总表_{city}_{period}.csv")
+    return csv_response(_form(body), csv_encoded(_rows(body)), f"附件2_监测运行情况汇总表_{city}_{period}.csv")
 
 
 @router.get("/reports/quarterly-summaries/{city}/{quarter}.xlsx", response_class=FileResponse)

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal, allow, require_region
 from libs.common.clock import china_today
 from libs.common.deps import Book, Runtime
 from libs.common.policy import NoPolicy, PolicyBook
-from libs.common.xlsx_stream import Cell
-from services.monitoring.reports import attachment1, params
+from services.monitoring.reports import attachment1, params, pg_render
 from services.monitoring.reports import warning_lists as store
-from services.monitoring.reports.export import Form, csv_response, xlsx_response
+from services.monitoring.reports.export import (
+    FIRST_DATA_ROW,
+    Chunks,
+    Form,
+    SheetChunks,
+    csv_encoded,
+    csv_response,
+    xlsx_response,
+)
 from services.monitoring.reports.params import CountyCode, MonthText
 from services.monitoring.reports.periods import Month
 
@@ -42,19 +51,34 @@ def due_on(book: PolicyBook, county: str, month: Month) -> date | None:
     return month.due(rules.warning_list.day) if rules and rules.warning_list else None
 
 
-async def _entries(
-    runtime: Runtime, county: str, month: Month, full_id: bool
-) -> AsyncIterator[Sequence[Sequence[Cell]]]:
+async def _cells(conn: AsyncConnection, where: sa.ColumnElement[bool], full_id: bool) -> Chunks:
+    seq = 0
+    cells = attachment1.cells
+    async for part in store.stream(conn, store.ordered(where), CHUNK):
+        yield [cells(seq + i, row, full_id=full_id) for i, row in enumerate(part, 1)]
+        seq += len(part)
+
+
+async def _sheet(runtime: Runtime, county: str, month: Month, full_id: bool) -> SheetChunks:
     async with runtime.engine.connect() as conn:
         where = store.membership(county, month, await store.issued_months(conn, county))
-        result = await conn.stream(store.ordered(where).execution_options(yield_per=CHUNK))
-        seq = 0
-        async for part in result.partitions(CHUNK):
-            rows = []
-            for row in part:
-                seq += 1
-                rows.append(attachment1.cells(seq, attachment1.Entry(*row), full_id=full_id))
-            yield rows
+        if conn.dialect.name == "postgresql":  # the database renders the rows (reports/pg_render.py)
+            async for xml in pg_render.sheet_rows(conn, where, full_id, FIRST_DATA_ROW):
+                yield xml
+        else:
+            async for chunk in _cells(conn, where, full_id):
+                yield chunk
+
+
+async def _csv(runtime: Runtime, county: str, month: Month, full_id: bool) -> AsyncIterator[bytes]:
+    async with runtime.engine.connect() as conn:
+        where = store.membership(county, month, await store.issued_months(conn, county))
+        if conn.dialect.name == "postgresql":  # COPY … TO STDOUT (FORMAT csv) (reports/pg_render.py)
+            lines = pg_render.csv_lines(conn, where, full_id)
+        else:
+            lines = csv_encoded(_cells(conn, where, full_id))
+        async for data in lines:
+            yield data
 
 
 async def _form(runtime: Runtime, county: str, month: Month) -> Form:
@@ -80,8 +104,8 @@ async def warning_list_csv(county: CountyCode, month: MonthText, principal: Read
     county, period = params.county(county), params.month(month)
     require_region(principal, county)
     form = await _form(runtime, county, period)
-    chunks = _entries(runtime, county, period, _full_id(principal))
-    return csv_response(form, chunks, f"附件1_监测预警反馈清单_{county}_{period}.csv")
+    lines = _csv(runtime, county, period, _full_id(principal))
+    return csv_response(form, lines, f"附件1_监测预警反馈清单_{county}_{period}.csv")
 
 
 @router.get("/reports/warning-lists/{county}/{month}.xlsx", response_class=FileResponse)
@@ -90,7 +114,7 @@ async def warning_list_xlsx(county: CountyCode, month: MonthText, principal: Rea
     county, period = params.county(county), params.month(month)
     require_region(principal, county)
     form = await _form(runtime, county, period)
-    chunks = _entries(runtime, county, period, _full_id(principal))
+    chunks = _sheet(runtime, county, period, _full_id(principal))
     return await xlsx_response(form, chunks, f"附件1_监测预警反馈清单_{county}_{period}.xlsx")
 
 
@@ -141,7 +165,7 @@ async def warning_list(
             "township": r.township,
             "village": r.village,
             "name": r.name,
-            "id_number": attachment1.cells(0, attachment1.Entry(*r), full_id=full_id)[4],
+            "id_number": attachment1.cells(0, r, full_id=full_id)[4],
             "category": r.category,
             "category_label": attachment1.category_label(r.category),
             "risk_description": r.risk_description,

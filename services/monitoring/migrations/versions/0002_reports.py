@@ -34,7 +34,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("flag_id"),
     )
     op.create_index(
-        "ix_warning_entries_list", "warning_entries", ["region_code", "list_month", "settlement_date"], unique=False
+        "ix_warning_entries_list",
+        "warning_entries",
+        ["region_code", "list_month", "settlement_date", "flag_id"],
+        unique=False,
     )
     op.create_table(
         "warning_lists",
