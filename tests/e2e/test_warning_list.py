@@ -42,6 +42,14 @@ async def test_the_list_is_the_seed_form_and_issuing_freezes_it(settings: Settin
         # 李四 (no category: 其他参保居民): 25,000.00 > 20,000.00 → 致贫 warning dated 20 March.
         await claim(api, "C-2", li, "李四", date(2026, 3, 20), "25000.00", "60000.00")
 
+        # 钱七 in the neighbouring county 141124: on that county's list, not on 141123's.
+        await claim(api, "C-9", id_number("141124", 9), "钱七", date(2026, 3, 6), "25000.00", "60000.00")
+
+        async def on_neighbours_list() -> bool:
+            r = await api["monitoring"].get("/reports/warning-lists/141124/2026-03", headers=MS)
+            return [row["name"] for row in r.json()["rows"]] == ["钱七"]
+
+        await eventually(on_neighbours_list)
         march = await rows_of(api, "2026-03", want=2)
         assert (march["status"], march["total"], march["due_on"]) == ("draft", 2, "2026-04-10")
         assert [(r["seq"], r["township"], r["village"], r["name"], r["category_label"]) for r in march["rows"]] == [
