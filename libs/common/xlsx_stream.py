@@ -76,9 +76,9 @@ _STYLES = (
 
 @dataclass(frozen=True)
 class SheetXml:
-    """Rows already rendered as sheet XML (``<row r="n">…</row>`` each), e.g. by the database."""
+    """Rows already rendered as sheet XML (``<row r="n">…</row>`` each, UTF-8), e.g. by the database."""
 
-    xml: str
+    xml: bytes
     rows: int
 
 
@@ -147,7 +147,7 @@ class XlsxStream:
 
     def append_xml(self, rendered: SheetXml) -> None:
         """Rows rendered elsewhere with the same markup; their row numbers must follow the rows written so far."""
-        self._sheet.write(rendered.xml.encode())
+        self._sheet.write(rendered.xml)
         self._row += rendered.rows
 
     def close(self) -> None:
