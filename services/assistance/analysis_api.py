@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy.exc import IntegrityError
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal, allow, require_region
+from libs.common.clock import china_today
 from libs.common.deps import Book, Runtime
 from libs.common.policy import NoPolicy
 from libs.common.problems import Problem
 from services.assistance.analysis_report import AMOUNTS, Period, analyse
+from services.assistance.tables import analysis_reports
 
 router = APIRouter(tags=["reports"])
 MedicalSecurity = Annotated[Principal, Depends(allow(Agency.MEDICAL_SECURITY))]
@@ -34,7 +39,27 @@ HEADINGS = (
 )
 
 
+async def _frozen(runtime: Runtime, region: str, period: Period) -> dict[str, Any] | None:
+    a = analysis_reports.c
+    async with runtime.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.select(a.report, a.issued_on, a.issued_by, a.late).where(
+                    a.region_code == region, a.period == str(period)
+                )
+            )
+        ).first()
+    if row is None:
+        return None
+    issued = {"issued_on": row.issued_on.isoformat(), "issued_by": row.issued_by, "late": row.late}
+    return {**dict(row.report), "status": "issued", **issued}
+
+
 async def _report(runtime: Runtime, book: Book, region: str, period: Period) -> dict[str, Any]:
+    """The issued report as frozen, or the live one (a draft) while it is not issued."""
+    frozen = await _frozen(runtime, region, period)
+    if frozen is not None:
+        return frozen
     try:
         rules = book.for_county(region, period.last_day, "reports").reports
     except NoPolicy:
@@ -49,14 +74,17 @@ async def _report(runtime: Runtime, book: Book, region: str, period: Period) -> 
         )
     async with runtime.engine.connect() as conn:
         lines, total = await analyse(conn, region, period, analysis.categories)
+    due = period.due(analysis.half_year_due, analysis.annual_due)
     return {
         "region_code": region,
         "period": str(period),
         "from": period.first_day.isoformat(),
         "to": period.last_day.isoformat(),
-        "due_on": period.due(analysis.half_year_due, analysis.annual_due).isoformat(),
+        "due_on": due.isoformat(),
         "categories": [{"category": c.value, "label": c.label, **line.as_json()} for c, line in lines.items()],
         "total": total.as_json(),
+        "status": "draft",
+        "overdue": china_today() > due,
     }
 
 
@@ -101,3 +129,33 @@ async def analysis(
     """半年 (YYYY-H1) / 全年 (YYYY) analysis: per watched category, persons, claims and amounts by payer."""
     require_region(principal, region)
     return await _report(runtime, book, region, Period.parse(period))
+
+
+@router.post("/reports/analysis/{region}/{period}/issue")
+async def issue_analysis(
+    region: RegionCode, period: PeriodText, principal: MedicalSecurity, runtime: Runtime, book: Book, response: Response
+) -> dict[str, Any]:
+    """Issue (形成) the report of a finished period: its figures are frozen; issuing again changes nothing."""
+    require_region(principal, region)
+    span, today = Period.parse(period), china_today()
+    if today <= span.last_day:
+        message = f"the period ends on {span.last_day}"
+        error = {"field": "period", "rule": "period_over", "message": message}
+        raise Problem(422, "period-not-over", "Period not over / 报告期尚未结束", message, errors=[error])
+    report = await _report(runtime, book, region, span)
+    if report["status"] == "issued":
+        return report
+    due = date.fromisoformat(report["due_on"])
+    figures = {k: v for k, v in report.items() if k not in ("status", "overdue")}
+    try:
+        async with runtime.engine.begin() as conn:
+            await conn.execute(
+                analysis_reports.insert().values(
+                    region_code=region, period=str(span), report=figures, issued_on=today,
+                    issued_by=principal.name, due_on=due, late=today > due,
+                )
+            )  # fmt: skip
+        response.status_code = 201
+    except IntegrityError:
+        pass  # issued by someone else a moment ago: theirs stands
+    return await _report(runtime, book, region, span)

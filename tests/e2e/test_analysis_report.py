@@ -107,6 +107,23 @@ async def test_half_year_and_annual_analysis(settings: Settings) -> None:
                            "商业补充保险(含其他支付)", "个人负担"]  # fmt: skip
         assert rows[-1] == ["合计", 3, 3, 25000, 15000, 2500, 4500, 900, 2100]
 
+        # Issuing the half-year (allowed after 30 June; due 31 July, so issuing now is late) freezes its figures:
+        # a claim of 甲 settled in May and recorded afterwards shows in the year's draft, not in the issued half.
+        issued = await api["assistance"].post("/reports/analysis/330602/2026-H1/issue", headers=MS)
+        assert issued.status_code == 201, issued.text
+        assert (issued.json()["status"], issued.json()["late"], line(issued.json()["total"])) == (
+            "issued", True, line(half["total"]),
+        )  # fmt: skip
+        await settled(api, "Y-7", jia, "2026-05-01", "100.00", "0.00", "0.00", "0.00", "100.00")
+        # The year: 4 + 1 = 5 claims, 27000 + 200 = 27200.00, burden 2500 + 100 = 2600.00.
+        await report(api, "2026", (3, 5, "27200.00", "16300.00", "2500.00", "4900.00", "900.00", "2600.00"))
+        frozen = (await api["assistance"].get("/reports/analysis/330602/2026-H1", headers=MS)).json()
+        assert (frozen["status"], line(frozen["total"])) == ("issued", line(half["total"]))
+        again = await api["assistance"].post("/reports/analysis/330602/2026-H1/issue", headers=MS)
+        assert (again.status_code, again.json()["issued_on"]) == (200, issued.json()["issued_on"])
+        not_over = await api["assistance"].post("/reports/analysis/330602/2999/issue", headers=MS)
+        assert (not_over.status_code, not_over.json()["errors"][0]["rule"]) == (422, "period_over")
+
         other_region = await api["assistance"].get(
             "/reports/analysis/330602/2026", headers={"Authorization": "Bearer dev-medical_security-141123"}
         )
