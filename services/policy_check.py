@@ -25,7 +25,7 @@ def check(directory: Path, out: list[str]) -> bool:
         packs.append(pack)
         sections = [
             s
-            for s in ("monitoring", "referral", "settlement", "subsidy", "enrollment", "waiting_period")
+            for s in ("monitoring", "referral", "settlement", "subsidy", "enrollment", "waiting_period", "reports")
             if getattr(pack, s) is not None
         ]
         period = f"{pack.effective_from}…{pack.effective_to or ''}"

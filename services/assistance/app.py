@@ -11,6 +11,7 @@ from libs.common.policy import load_book
 from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
+from services.assistance.analysis_api import router as analysis_router
 from services.assistance.api import router
 from services.assistance.consumers import handler_table
 from services.assistance.policy_api import router as policy_router
@@ -35,7 +36,7 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
             "Records settled claims (settling them over the three tiers when the settlement system sends only "
             "the cost breakdown), quotes settlements and enrollment subsidies, and serves the policy packs."
         ),
-        routers=[router, policy_router],
+        routers=[router, policy_router, analysis_router],
     )
     app.state.policy_book = load_book(settings.policies_dir)
     return app

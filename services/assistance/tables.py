@@ -58,3 +58,17 @@ year_to_date = sa.Table(
     sa.Column("policy_burden", Money, nullable=False),
     sa.Column("tilted_paid", Money, nullable=False),
 )
+
+# An issued analysis report (Yuecheng 半年/全年数据分析报告), frozen as computed: services/assistance/analysis_*.py.
+analysis_reports = sa.Table(
+    "analysis_reports",
+    metadata,
+    sa.Column("region_code", sa.String(6), primary_key=True),
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("report", sa.JSON, nullable=False),
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("issued_by", sa.String(100), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("late", sa.Boolean, nullable=False),
+    sa.Column("issued_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
+)

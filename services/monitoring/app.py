@@ -13,6 +13,7 @@ from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.monitoring.api import router
 from services.monitoring.consumers import handler_table
+from services.monitoring.reports.api import routers as report_routers
 from services.monitoring.tables import messaging
 
 NAME = "monitoring"
@@ -26,10 +27,13 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         bus=bus,
     )
-    runtime.subscribe(handler_table(load_book(settings.policies_dir)))
-    return create_app(
+    book = load_book(settings.policies_dir)
+    runtime.subscribe(handler_table(book))
+    app = create_app(
         runtime,
         title="safetynet monitoring (监测预警)",
         description="Keeps each person's yearly medical burden and raises risk.flagged at the region's thresholds.",
-        routers=[router],
+        routers=[router, *report_routers],
     )
+    app.state.policy_book = book  # the report routes read deadlines (报送时限) from the packs
+    return app

@@ -70,3 +70,68 @@ risk_flags = sa.Table(
     # A person is flagged once per year per level.
     sa.UniqueConstraint("person_key", "year", "level", name="uq_risk_flags_once_per_level"),
 )
+
+# --- Reports (附件1 monthly warning list, 附件2 quarterly summary): services/monitoring/reports/ ---
+
+# One row per warning, learned from risk.flagged (the service's own topic), with what a 附件1 row shows as it stood
+# when the warning was raised. ``list_month`` is set once, when the list of that month is issued: from then on the
+# row belongs to that frozen list; until then it shows on the draft of the month it is dated in (or a later one).
+warning_entries = sa.Table(
+    "warning_entries",
+    metadata,
+    sa.Column("flag_id", sa.String(64), primary_key=True),
+    sa.Column("person_key", sa.String(64), nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("settlement_date", sa.Date, nullable=False),
+    sa.Column("township", sa.String(100), nullable=True),
+    sa.Column("village", sa.String(100), nullable=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("category", sa.String(40), nullable=True),
+    sa.Column("level", sa.String(20), nullable=False),
+    sa.Column("risk_description", sa.Text, nullable=False),
+    sa.Column("list_month", sa.String(7), nullable=True),
+    sa.Index("ix_warning_entries_list", "region_code", "list_month", "settlement_date", "flag_id"),
+)
+
+# An issued 附件1 list: the month, who issued it and when, its due date and whether it was late.
+warning_lists = sa.Table(
+    "warning_lists",
+    metadata,
+    sa.Column("region_code", sa.String(6), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("issued_by", sa.String(100), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=True),
+    sa.Column("late", sa.Boolean, nullable=True),
+    sa.Column("issued_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
+)
+
+# The referral service's answers, as far as 附件2 needs them: pushed (opened) and the outcome (resolved). Either
+# event may arrive first (two topics), so each fills its own columns.
+referral_answers = sa.Table(
+    "referral_answers",
+    metadata,
+    sa.Column("referral_id", sa.String(64), primary_key=True),
+    sa.Column("person_key", sa.String(64), nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("agency", sa.String(40), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=True),
+    sa.Column("outcome", sa.String(40), nullable=True),
+    sa.Column("resolved_on", sa.Date, nullable=True),
+)
+
+# An issued 附件2 summary, frozen as it was computed.
+quarterly_summaries = sa.Table(
+    "quarterly_summaries",
+    metadata,
+    sa.Column("region_code", sa.String(6), primary_key=True),
+    sa.Column("quarter", sa.String(7), primary_key=True),
+    sa.Column("summary", sa.JSON, nullable=False),
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("issued_by", sa.String(100), nullable=False),
+    sa.Column("due_on", sa.Date, nullable=True),
+    sa.Column("late", sa.Boolean, nullable=True),
+    sa.Column("issued_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
+)

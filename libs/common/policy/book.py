@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from libs.common import regions
 from libs.common.policy.pack import PolicyPack
 
-Section = Literal["monitoring", "referral", "settlement", "subsidy", "enrollment", "waiting_period"]
+Section = Literal["monitoring", "referral", "settlement", "subsidy", "enrollment", "waiting_period", "reports"]
 
 
 class NoPolicy(LookupError):

@@ -13,6 +13,7 @@ from libs.common.agencies import Agency
 from libs.common.policy.enrollment import EnrollmentRules
 from libs.common.policy.figures import Amount, Figure
 from libs.common.policy.monitoring import Monitoring
+from libs.common.policy.reports import Reports
 from libs.common.policy.settlement import Settlement
 from libs.common.policy.subsidy import Subsidy
 from libs.common.policy.waiting import WaitingPeriod
@@ -42,6 +43,7 @@ class PolicyPack(BaseModel):
     subsidy: Subsidy | None = None
     enrollment: EnrollmentRules | None = None
     waiting_period: WaitingPeriod | None = None
+    reports: Reports | None = None
 
     @model_validator(mode="after")
     def _figures_exist(self) -> PolicyPack:
