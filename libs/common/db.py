@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -97,3 +98,10 @@ async def bulk_insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[Map
     driver = raw.driver_connection
     assert driver is not None
     await driver.copy_records_to_table(table.name, records=records, columns=[c.name for c in columns])
+
+
+def insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING in the connection's dialect (both PostgreSQL and SQLite have it); add
+    ``.returning(...)`` to learn which rows were new."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
