@@ -12,7 +12,7 @@ from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.monitoring.api import router
-from services.monitoring.consumers import handler_table
+from services.monitoring.consumers import CLAIM_BATCH, handler_table
 from services.monitoring.tables import messaging
 
 NAME = "monitoring"
@@ -26,7 +26,7 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         bus=bus,
     )
-    runtime.subscribe(handler_table(load_book(settings.policies_dir)))
+    runtime.subscribe(handler_table(load_book(settings.policies_dir)), max_records=CLAIM_BATCH)
     return create_app(
         runtime,
         title="safetynet monitoring (监测预警)",

@@ -75,7 +75,9 @@ def burden_year(settlement_date: date) -> int:
     return settlement_date.year
 
 
-def evaluate(packs: Sequence[PolicyPack], categories: frozenset[Category], year_parts: BurdenParts, year: int) -> Evaluation:
+def evaluate(
+    packs: Sequence[PolicyPack], categories: frozenset[Category], year_parts: BurdenParts, year: int
+) -> Evaluation:
     """Every warning the packs' rules raise for a person holding ``categories`` at this year's totals.
 
     Each pack's rules are a set of their own (a person falls under its category rules, else under its rule for
