@@ -105,3 +105,27 @@ def insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
     ``.returning(...)`` to learn which rows were new."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+async def unnest_insert(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, Any]], suffix: str = ""
+) -> sa.CursorResult[Any]:
+    """PostgreSQL only: ``INSERT INTO t (cols) SELECT * FROM unnest($1::type[], …) <suffix>`` — one statement with
+    one array per column, whatever the number of rows (no per-row parameter handling; executemany and
+    multi-row VALUES cost several times more per row). ``suffix`` is e.g. ``ON CONFLICT DO NOTHING RETURNING id``.
+    Columns are those of the first row; values are passed as asyncpg takes them (Decimal, date, aware datetime)."""
+    if conn.dialect.name != "postgresql":
+        raise ValueError("unnest_insert is for PostgreSQL; use an INSERT statement elsewhere")
+    names = list(rows[0])
+    casts = ", ".join(f"CAST(:c{i} AS {table.c[n].type.compile(dialect=conn.dialect)}[])" for i, n in enumerate(names))
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({casts}) {suffix}"
+    params = {f"c{i}": [row[n] for row in rows] for i, n in enumerate(names)}
+    return await conn.execute(sa.text(sql), params)
+
+
+def one_of(conn: AsyncConnection, column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL as ``= ANY(array)``: one parameter, so the statement text stays the same
+    for any number of values and asyncpg reuses its prepared statement instead of planning a new one each batch."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.func.any(sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))

@@ -16,16 +16,24 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.common.db import insert_ignoring_duplicates
+from libs.common.db import insert_ignoring_duplicates, one_of, unnest_insert
 from libs.common.messaging.contracts.assistance import ClaimSettledV1
 from libs.common.messaging.envelope import Envelope
 from services.monitoring import domain
 from services.monitoring.tables import claim_facts, year_burdens
 
 YearKey = tuple[str, int]
+_PARTS = ("total_cost", "burden", "self_pay", "assistance")
+# The same upsert as the SQLite statement below, for unnest_insert: add the batch's increments, keep the last region.
+_UPSERT_PG = (
+    "ON CONFLICT (person_key, year) DO UPDATE SET region_code = excluded.region_code, "
+    + ", ".join(f"{n} = year_burdens.{n} + excluded.{n}" for n in _PARTS)
+    + " RETURNING person_key, year, "
+    + ", ".join(_PARTS)
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,14 @@ async def record_claims(conn: AsyncConnection, batch: Sequence[tuple[ClaimSettle
         unique.setdefault(event.claim_id, (event, envelope))
     if not unique:
         return []
-    c = claim_facts.c
-    inserted = await conn.execute(
-        insert_ignoring_duplicates(conn, claim_facts).returning(c.claim_id),
-        [_fact_row(e) for e, _ in unique.values()],
-    )
+    parts = {claim_id: parts_of(e) for claim_id, (e, _) in unique.items()}
+    rows = [_fact_row(e, parts[e.claim_id]) for e, _ in unique.values()]
+    if conn.dialect.name == "postgresql":
+        inserted = await unnest_insert(conn, claim_facts, rows, "ON CONFLICT DO NOTHING RETURNING claim_id")
+    else:
+        inserted = await conn.execute(
+            insert_ignoring_duplicates(conn, claim_facts).returning(claim_facts.c.claim_id), rows
+        )
     new_ids = {r.claim_id for r in inserted}
     new = [(e, env) for e, env in unique.values() if e.claim_id in new_ids]
     if not new:
@@ -72,15 +83,14 @@ async def record_claims(conn: AsyncConnection, batch: Sequence[tuple[ClaimSettle
     for event, envelope in new:
         key = (event.person_key, domain.burden_year(event.settlement_date))
         counted = event.claim_id not in replaced
-        steps.append(Step(key, parts_of(event) if counted else domain.BurdenParts(), event, envelope, counted))
+        steps.append(Step(key, parts[event.claim_id] if counted else domain.BurdenParts(), event, envelope, counted))
         old = retired.get(event.claim_id)
         if old is not None:
             steps.append(Step(old[0], old[1].negated(), event, envelope, False))
     return steps
 
 
-def _fact_row(e: ClaimSettledV1) -> dict[str, Any]:
-    parts = parts_of(e)
+def _fact_row(e: ClaimSettledV1, parts: domain.BurdenParts) -> dict[str, Any]:
     return {
         "claim_id": e.claim_id,
         "person_key": e.person_key,
@@ -111,7 +121,7 @@ async def _retire_corrected(
     rows = (
         await conn.execute(
             sa.select(c.claim_id, c.person_key, c.year, c.total_cost, c.burden, c.self_pay, c.assistance).where(
-                c.claim_id.in_(sorted(by_target)), c.superseded_by.is_(None)
+                one_of(conn, c.claim_id, sorted(by_target)), c.superseded_by.is_(None)
             )
         )
     ).all()
@@ -136,7 +146,7 @@ async def _already_replaced(conn: AsyncConnection, new_ids: set[str]) -> set[str
     rows = (
         await conn.execute(
             sa.select(c.corrects_claim_id, sa.func.min(c.claim_id).label("by"))
-            .where(c.corrects_claim_id.in_(sorted(new_ids)))
+            .where(one_of(conn, c.corrects_claim_id, sorted(new_ids)))
             .group_by(c.corrects_claim_id)
         )
     ).all()
@@ -158,37 +168,31 @@ async def add_to_years(conn: AsyncConnection, steps: Sequence[Step]) -> dict[Yea
             regions[s.key] = s.event.region_code
     if not deltas:
         return {}
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(year_burdens)
-    y, new = year_burdens.c, insert.excluded
-    statement = insert.on_conflict_do_update(
-        index_elements=[y.person_key, y.year],
-        set_={
-            "region_code": new.region_code,
-            "total_cost": y.total_cost + new.total_cost,
-            "burden": y.burden + new.burden,
-            "self_pay": y.self_pay + new.self_pay,
-            "assistance": y.assistance + new.assistance,
-        },
-    ).returning(y.person_key, y.year, y.total_cost, y.burden, y.self_pay, y.assistance)
-    rows = await conn.execute(
-        statement,
-        [
-            {
-                "person_key": k[0],
-                "year": k[1],
-                "region_code": regions[k],
-                "total_cost": d.total_cost,
-                "burden": d.burden,
-                "self_pay": d.self_pay,
-                "assistance": d.assistance,
-            }
-            for k, d in deltas.items()
-        ],
-    )
+    rows = [
+        {
+            "person_key": k[0],
+            "year": k[1],
+            "region_code": regions[k],
+            "total_cost": d.total_cost,
+            "burden": d.burden,
+            "self_pay": d.self_pay,
+            "assistance": d.assistance,
+        }
+        for k, d in deltas.items()
+    ]
+    if conn.dialect.name == "postgresql":
+        rows_back = await unnest_insert(conn, year_burdens, rows, _UPSERT_PG)
+    else:
+        insert = sqlite.insert(year_burdens)
+        y, new = year_burdens.c, insert.excluded
+        statement = insert.on_conflict_do_update(
+            index_elements=[y.person_key, y.year],
+            set_={"region_code": new.region_code, **{n: y[n] + new[n] for n in _PARTS}},
+        ).returning(y.person_key, y.year, *(y[n] for n in _PARTS))
+        rows_back = await conn.execute(statement, rows)
     return {
         (r.person_key, r.year): domain.BurdenParts(
             Decimal(r.total_cost), Decimal(r.burden), Decimal(r.self_pay), Decimal(r.assistance)
         )
-        for r in rows
+        for r in rows_back
     }

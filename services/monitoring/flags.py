@@ -9,6 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from libs.common.db import one_of
 from libs.common.idcard import mask_id_number
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1
 from libs.common.messaging.envelope import Envelope, new_event_id
@@ -46,7 +47,9 @@ async def raise_flags(uow: UnitOfWork, crossings: Sequence[Crossing]) -> int:
         return 0
     keys = sorted({k[0] for k in first})
     f = risk_flags.c
-    existing = await uow.conn.execute(sa.select(f.person_key, f.year, f.level).where(f.person_key.in_(keys)))
+    existing = await uow.conn.execute(
+        sa.select(f.person_key, f.year, f.level).where(one_of(uow.conn, f.person_key, keys))
+    )
     for row in existing:
         first.pop((row.person_key, row.year, row.level), None)
     if not first:
@@ -83,7 +86,9 @@ async def raise_flags(uow: UnitOfWork, crossings: Sequence[Crossing]) -> int:
 
 async def _places(uow: UnitOfWork, keys: list[str]) -> Mapping[str, tuple[str | None, str | None]]:
     p = persons.c
-    rows = await uow.conn.execute(sa.select(p.person_key, p.township, p.village).where(p.person_key.in_(keys)))
+    rows = await uow.conn.execute(
+        sa.select(p.person_key, p.township, p.village).where(one_of(uow.conn, p.person_key, keys))
+    )
     return {r.person_key: (r.township, r.village) for r in rows}
 
 

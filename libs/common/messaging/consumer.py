@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from libs.common.db import insert_ignoring_duplicates
+from libs.common.db import insert_ignoring_duplicates, unnest_insert
 from libs.common.messaging.bus import Bus, BusConsumer, BusUnavailable, Delivery, Record
 from libs.common.messaging.contracts import REGISTRY, Contract
 from libs.common.messaging.envelope import Envelope, utcnow
@@ -117,9 +117,13 @@ class ConsumerRunner:
             if item.envelope.id not in seen:
                 seen.add(item.envelope.id)
                 unique.append(item)
-        statement = insert_ignoring_duplicates(uow.conn, self._inbox).returning(self._inbox.c.event_id)
-        rows = [{"consumer": self.group, "event_id": item.envelope.id} for item in unique]
-        inserted = {r.event_id for r in await uow.conn.execute(statement, rows)}
+        rows = [{"consumer": self.group, "event_id": item.envelope.id, "processed_at": utcnow()} for item in unique]
+        if uow.conn.dialect.name == "postgresql":
+            result = await unnest_insert(uow.conn, self._inbox, rows, "ON CONFLICT DO NOTHING RETURNING event_id")
+        else:
+            statement = insert_ignoring_duplicates(uow.conn, self._inbox).returning(self._inbox.c.event_id)
+            result = await uow.conn.execute(statement, rows)
+        inserted = {r.event_id for r in result}
         return [item for item in unique if item.envelope.id in inserted]
 
     async def _handle_batch(self, items: Sequence[Decoded]) -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common.categories import Category
+from libs.common.db import one_of
 from libs.common.messaging.contracts.enrollment import ChangeType, RosterChangedV1
 from libs.common.messaging.tables import BigId
 
@@ -72,7 +73,9 @@ async def periods_of(conn: AsyncConnection, periods: sa.Table, person_keys: Sequ
     if not person_keys:
         return found
     rows = await conn.execute(
-        sa.select(p.person_key, p.category, p.valid_from, p.valid_to).where(p.person_key.in_(sorted(set(person_keys))))
+        sa.select(p.person_key, p.category, p.valid_from, p.valid_to).where(
+            one_of(conn, p.person_key, sorted(set(person_keys)))
+        )
     )
     for r in rows:
         found.setdefault(r.person_key, []).append(Held(Category(r.category), r.valid_from, r.valid_to))

@@ -25,7 +25,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("region_code", sa.String(length=6), nullable=True))
         batch_op.add_column(sa.Column("settlement_date", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("diagnosis", sa.String(length=200), nullable=True))
-        batch_op.create_index(batch_op.f("ix_claim_facts_corrects_claim_id"), ["corrects_claim_id"], unique=False)
+        batch_op.create_index(
+            "ix_claim_facts_corrections",
+            ["corrects_claim_id"],
+            unique=False,
+            postgresql_where=sa.text("corrects_claim_id IS NOT NULL"),
+            sqlite_where=sa.text("corrects_claim_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_claim_facts_person_year", ["person_key", "year"], unique=False)
     # Facts stored before this revision had only the burden: its self-pay part is the burden (reading of
     # domain.claim_parts for a claim without the split), assistance unknown (0).
@@ -42,7 +48,11 @@ def downgrade() -> None:
         batch_op.drop_column("self_pay")
     with op.batch_alter_table("claim_facts", schema=None) as batch_op:
         batch_op.drop_index("ix_claim_facts_person_year")
-        batch_op.drop_index(batch_op.f("ix_claim_facts_corrects_claim_id"))
+        batch_op.drop_index(
+            "ix_claim_facts_corrections",
+            postgresql_where=sa.text("corrects_claim_id IS NOT NULL"),
+            sqlite_where=sa.text("corrects_claim_id IS NOT NULL"),
+        )
         batch_op.drop_column("diagnosis")
         batch_op.drop_column("settlement_date")
         batch_op.drop_column("region_code")
