@@ -52,6 +52,8 @@ def parse_yuan(value: object) -> Decimal:
     """
     if type(value) is str and _EXACT_FEN.fullmatch(value):
         return Decimal(value)  # the usual message field, "1234.50": already exact to the fen, nothing to round
+    if type(value) is Decimal and value.is_finite() and not value.is_signed() and value.as_tuple().exponent == -2:
+        return value  # an amount already computed to the fen (events built from other events' amounts)
     if isinstance(value, bool):
         raise RuleViolation("amount_format", "a boolean is not an amount / 金额不能为布尔值")
     if isinstance(value, float):

@@ -9,7 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from libs.common.db import one_of
+from libs.common.db import bulk_insert, one_of
 from libs.common.idcard import mask_id_number
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1
 from libs.common.messaging.envelope import Envelope, new_event_id
@@ -79,8 +79,10 @@ async def raise_flags(uow: UnitOfWork, crossings: Sequence[Crossing]) -> int:
             }
         )
         uow.publish(flag, subject=c.person_key, caused_by=c.caused_by)
-        log.info("flagged %s (%s) in %s: %s", mask_id_number(c.id_number), flag.level, c.year, flag.rule_id)
-    await uow.conn.execute(risk_flags.insert(), rows)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("flagged %s (%s) in %s: %s", mask_id_number(c.id_number), flag.level, c.year, flag.rule_id)
+    await bulk_insert(uow.conn, risk_flags, rows)
+    log.info("flagged %d person-years (%s)", len(rows), ", ".join(sorted({str(r["rule_id"]) for r in rows})))
     return len(rows)
 
 
