@@ -41,6 +41,8 @@ class Rules:
 
     def packs(self, county: str, on: date) -> list[PolicyPack]:
         key = (county, on)
+        if len(self._cache) > 50_000:  # counties × days seen; a long-running consumer must not grow without end
+            self._cache.clear()
         if key not in self._cache:
             try:
                 self._cache[key] = self._book.monitoring_packs(county, on)
