@@ -13,10 +13,13 @@ import uvicorn
 
 from libs.common.db import create_engine
 from libs.common.logging_setup import configure_logging
+from libs.common.migrations import upgrade
 from libs.common.settings import Settings
 from services import policy_check
 from services.monitoring.rebuild import Rebuilt, rebuild
 from services.system import SERVICES, running
+
+MONITORING_MIGRATIONS = Path(__file__).parent / "monitoring" / "migrations"
 
 log = logging.getLogger("safetynet")
 
@@ -68,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 async def rebuild_monitoring_year(settings: Settings, year: int) -> Rebuilt:
     engine = create_engine(settings.service_database_url("monitoring"))
     try:
+        await upgrade(engine, MONITORING_MIGRATIONS)  # the tables as the running service has them (idempotent)
         return await rebuild(engine, year)
     finally:
         await engine.dispose()
