@@ -11,15 +11,19 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import uuid4
 
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from libs.common.categories import Category
 from libs.common.messaging.bus import Delivery
 from libs.common.messaging.contracts.assistance import ClaimSettledV1
+from services.cli import rebuild_monitoring_year
 from services.monitoring.accumulate import parts_of
 from services.monitoring.corrections import ClaimFact, year_totals
 from services.monitoring.rebuild import rebuild_year, totals_from_facts
+from services.monitoring.tables import year_burdens
+from tests.conftest import make_settings
 from tests.integration.monitoring_harness import Monitor, batches, claim, delivery, monitor, roster
 
 YEARS = (2025, 2026)
@@ -108,3 +112,15 @@ def test_small_random_cases_live_equals_rebuilt_on_sqlite(tmp_path: Path, seed: 
             await _check(m, claims)
 
     asyncio.run(run())
+
+
+async def test_the_rebuild_command_repairs_a_total_that_drifted(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    async with monitor(settings.service_database_url("monitoring"), tmp_path) as m:
+        await m.send(claim("C-1", "p1", "1200.00"), claim("C-2", "p1", "300.00"), claim("C-3", "p2", "50.00"))
+        async with m.engine.begin() as conn:  # a total damaged by hand (or by a bug): 1,500.00 → 9,999.00
+            await conn.execute(sa.update(year_burdens).where(year_burdens.c.person_key == "p1").values(burden=9999))
+    result = await rebuild_monitoring_year(settings, 2026)
+    assert (result.person_years, result.differing) == (2, 1)
+    async with monitor(settings.service_database_url("monitoring"), tmp_path) as m:
+        assert (await m.totals())[("p1", 2026)].burden == Decimal("1500.00")  # 1,200.00 + 300.00
