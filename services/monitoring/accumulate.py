@@ -178,7 +178,7 @@ async def add_to_years(conn: AsyncConnection, steps: Sequence[Step]) -> dict[Yea
             "self_pay": d.self_pay,
             "assistance": d.assistance,
         }
-        for k, d in deltas.items()
+        for k, d in sorted(deltas.items())  # one lock order, should two consumers ever share a person (rebalance)
     ]
     if conn.dialect.name == "postgresql":
         rows_back = await unnest_insert(conn, year_burdens, rows, _UPSERT_PG)
