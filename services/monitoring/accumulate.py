@@ -159,7 +159,8 @@ async def _already_replaced(conn: AsyncConnection, new_ids: set[str]) -> set[str
 
 
 async def add_to_years(conn: AsyncConnection, steps: Sequence[Step]) -> dict[YearKey, domain.BurdenParts]:
-    """Add the steps' increments to the yearly totals in one upsert; returns each touched year's new total."""
+    """Add the steps' increments to the yearly totals in one upsert; returns each touched year's total as it was
+    *before* these steps (the new total less the increments), for walking the batch in order."""
     deltas: dict[YearKey, domain.BurdenParts] = {}
     regions: dict[YearKey, str] = {}
     for s in steps:
@@ -190,9 +191,10 @@ async def add_to_years(conn: AsyncConnection, steps: Sequence[Step]) -> dict[Yea
             set_={"region_code": new.region_code, **{n: y[n] + new[n] for n in _PARTS}},
         ).returning(y.person_key, y.year, *(y[n] for n in _PARTS))
         rows_back = await conn.execute(statement, rows)
-    return {
-        (r.person_key, r.year): domain.BurdenParts(
-            Decimal(r.total_cost), Decimal(r.burden), Decimal(r.self_pay), Decimal(r.assistance)
+    before: dict[YearKey, domain.BurdenParts] = {}
+    for r in rows_back:
+        d = deltas[(r.person_key, r.year)]
+        before[(r.person_key, r.year)] = domain.BurdenParts(
+            r.total_cost - d.total_cost, r.burden - d.burden, r.self_pay - d.self_pay, r.assistance - d.assistance
         )
-        for r in rows_back
-    }
+    return before

@@ -31,6 +31,9 @@ class BurdenParts:
             self.assistance + other.assistance,
         )
 
+    def is_zero(self) -> bool:
+        return not (self.total_cost or self.burden or self.self_pay or self.assistance)
+
     def negated(self) -> BurdenParts:
         return BurdenParts(-self.total_cost, -self.burden, -self.self_pay, -self.assistance)
 

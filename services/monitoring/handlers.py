@@ -68,13 +68,13 @@ def make_on_claims_settled(book: PolicyBook) -> Batched:
 
     async def on_claims_settled(uow: UnitOfWork, batch: Sequence[tuple[ClaimSettledV1, Envelope]]) -> None:
         steps = await record_claims(uow.conn, batch)
-        totals = await add_to_years(uow.conn, steps)
-        running = _totals_before(steps, totals)
+        running = await add_to_years(uow.conn, steps)
         counted = [s for s in steps if s.counted]
         held = await periods_of(uow.conn, category_periods, [s.event.person_key for s in counted])
         crossings: list[Crossing] = []
         for s in steps:
-            running[s.key] = running[s.key].plus(s.delta)
+            if not s.delta.is_zero():
+                running[s.key] = running[s.key].plus(s.delta)
             if not s.counted:
                 continue  # a reversal or a replaced claim lowers the total or leaves it: it raises nothing
             e = s.event
@@ -84,15 +84,6 @@ def make_on_claims_settled(book: PolicyBook) -> Batched:
         await raise_flags(uow, crossings)
 
     return Batched(on_claims_settled)
-
-
-def _totals_before(
-    steps: Sequence[Step], after: dict[tuple[str, int], domain.BurdenParts]
-) -> dict[tuple[str, int], domain.BurdenParts]:
-    before = dict(after)
-    for s in steps:
-        before[s.key] = before[s.key].plus(s.delta.negated())
-    return before
 
 
 def _crossing(e: ClaimSettledV1, s: Step, warning: domain.Warning, parts: domain.BurdenParts) -> Crossing:

@@ -117,7 +117,8 @@ class ConsumerRunner:
             if item.envelope.id not in seen:
                 seen.add(item.envelope.id)
                 unique.append(item)
-        rows = [{"consumer": self.group, "event_id": item.envelope.id, "processed_at": utcnow()} for item in unique]
+        now = utcnow()  # one moment for the batch: handled in one transaction
+        rows = [{"consumer": self.group, "event_id": item.envelope.id, "processed_at": now} for item in unique]
         if uow.conn.dialect.name == "postgresql":
             result = await unnest_insert(uow.conn, self._inbox, rows, "ON CONFLICT DO NOTHING RETURNING event_id")
         else:
