@@ -38,6 +38,7 @@ class Rules:
     def __init__(self, book: PolicyBook) -> None:
         self._book = book
         self._cache: dict[tuple[str, date], list[PolicyPack]] = {}
+        self._reported: set[str] = set()  # a missing figure is logged once, not for every claim it leaves unchecked
 
     def packs(self, county: str, on: date) -> list[PolicyPack]:
         key = (county, on)
@@ -59,7 +60,9 @@ class Rules:
             return ()
         result = domain.evaluate(packs, held, parts, year)
         for missing in result.missing:
-            log.warning("rule not evaluated for %s in %s: %s", county, year, missing)
+            if missing not in self._reported:
+                self._reported.add(missing)
+                log.warning("claims counted but this rule not evaluated until the figure is set: %s", missing)
         return result.warnings
 
 
