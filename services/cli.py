@@ -11,10 +11,15 @@ from pathlib import Path
 
 import uvicorn
 
+from libs.common.db import create_engine
 from libs.common.logging_setup import configure_logging
+from libs.common.migrations import upgrade
 from libs.common.settings import Settings
 from services import policy_check
+from services.monitoring.rebuild import Rebuilt, rebuild
 from services.system import SERVICES, running
+
+MONITORING_MIGRATIONS = Path(__file__).parent / "monitoring" / "migrations"
 
 log = logging.getLogger("safetynet")
 
@@ -42,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     policy_commands = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_commands.add_parser("check", help="validate every pack in a folder and list what is missing")
     check.add_argument("directory", type=Path, nargs="?", default=Path("policies"))
+    monitoring = commands.add_parser("monitoring", help="monitoring tools")
+    monitoring_commands = monitoring.add_subparsers(dest="monitoring_command", required=True)
+    rebuild = monitoring_commands.add_parser("rebuild", help="rebuild a year's burden totals from the claim facts")
+    rebuild.add_argument("--year", type=int, required=True)
     args = parser.parse_args(argv)
 
     if args.command == "policy":
@@ -54,6 +63,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     configure_logging(settings.log_level)
     if args.command == "run":
         asyncio.run(serve(settings, args.host, args.service, args.port))
+    elif args.command == "monitoring":
+        result = asyncio.run(rebuild_monitoring_year(settings, args.year))
+        print(f"{result.year}: {result.person_years} person-years rebuilt, {result.differing} differed from before")
+
+
+async def rebuild_monitoring_year(settings: Settings, year: int) -> Rebuilt:
+    engine = create_engine(settings.service_database_url("monitoring"))
+    try:
+        await upgrade(engine, MONITORING_MIGRATIONS)  # the tables as the running service has them (idempotent)
+        return await rebuild(engine, year)
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
 # Any decimal with at most 15 significant digits survives a trip through a float unchanged, so a
 # float below 10^13 with two decimals is still what the sender wrote; above it, it may not be.
 _FLOAT_LIMIT = Decimal(10) ** 13
+# Non-negative, two decimals, at most 13 integer digits: what to_yuan would return unchanged.
+_EXACT_FEN = re.compile(r"\d{1,13}\.\d\d", re.ASCII)
 _TOO_MANY_PLACES = "at most 2 decimal places / 金额最多两位小数"
 
 
@@ -48,6 +50,10 @@ def parse_yuan(value: object) -> Decimal:
     pydantic's included, hand over JSON numbers as float). Rejects more than 2 decimal places,
     NaN and Infinity. ValueError rather than TypeError so pydantic reports it as a validation error.
     """
+    if type(value) is str and _EXACT_FEN.fullmatch(value):
+        return Decimal(value)  # the usual message field, "1234.50": already exact to the fen, nothing to round
+    if type(value) is Decimal and value.is_finite() and not value.is_signed() and value.as_tuple().exponent == -2:
+        return value  # an amount already computed to the fen (events built from other events' amounts)
     if isinstance(value, bool):
         raise RuleViolation("amount_format", "a boolean is not an amount / 金额不能为布尔值")
     if isinstance(value, float):

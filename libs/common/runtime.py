@@ -16,7 +16,7 @@ from libs.common.db import create_engine
 from libs.common.idcard import person_key
 from libs.common.messaging import topics
 from libs.common.messaging.bus import Bus, BusUnavailable
-from libs.common.messaging.consumer import ConsumerRunner, Handler
+from libs.common.messaging.consumer import ConsumerRunner, HandlerEntry
 from libs.common.messaging.contracts import Contract
 from libs.common.messaging.embedded_bus import EmbeddedBus
 from libs.common.messaging.kafka_bus import KafkaBus
@@ -80,9 +80,14 @@ class ServiceRuntime:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.tables, f"/safetynet/{self.name}", self.relay.wakeup)
 
-    def subscribe(self, handlers: Mapping[type[Contract], Handler]) -> ConsumerRunner:
+    def subscribe(self, handlers: Mapping[type[Contract], HandlerEntry], *, max_records: int = 500) -> ConsumerRunner:
         runner = ConsumerRunner(
-            group=self.name, bus=self.bus, uow_factory=self.uow, handlers=handlers, inbox=self.tables.inbox
+            group=self.name,
+            bus=self.bus,
+            uow_factory=self.uow,
+            handlers=handlers,
+            inbox=self.tables.inbox,
+            max_records=max_records,
         )
         self.consumers.append(runner)
         return runner

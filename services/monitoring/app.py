@@ -12,7 +12,7 @@ from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.monitoring.api import router
-from services.monitoring.consumers import handler_table
+from services.monitoring.consumers import CLAIM_BATCH, handler_table
 from services.monitoring.reports.api import routers as report_routers
 from services.monitoring.tables import messaging
 
@@ -28,7 +28,7 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         bus=bus,
     )
     book = load_book(settings.policies_dir)
-    runtime.subscribe(handler_table(book))
+    runtime.subscribe(handler_table(book), max_records=CLAIM_BATCH)
     app = create_app(
         runtime,
         title="safetynet monitoring (监测预警)",

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from libs.common.messaging.bus import Bus, Record
+from libs.common.messaging.consumer import Batched
 from libs.common.messaging.topics import CLAIMS_SETTLED, dead_letter_topic
 from libs.common.runtime import build_bus
 from tests import backends
@@ -130,7 +131,9 @@ async def test_a_database_outage_is_retried_not_dead_lettered(harness: Harness) 
         if failures["left"]:
             failures["left"] -= 1
             raise OperationalError("SELECT 1", {}, ConnectionError("database went away"))
-        await original[type(event)](uow, event, envelope)
+        handler = original[type(event)]
+        assert not isinstance(handler, Batched)  # the harness's handler is per record
+        await handler(uow, event, envelope)
 
     harness.runner._handlers = {t: flaky for t in original}
     async with harness.uow() as uow:

@@ -327,3 +327,30 @@ def test_parse_category_rejects_unknown(value: object) -> None:
         parse_category(value)
     assert info.value.rule == "known_category"
     assert "未知人员类别" in str(info.value)
+
+
+def _adding(pack: PolicyPack) -> PolicyPack:
+    assert pack.monitoring is not None
+    return pack.model_copy(update={"monitoring": pack.monitoring.model_copy(update={"adds_to_wider": True})})
+
+
+def test_monitoring_packs_replace_unless_the_narrower_adds() -> None:
+    province, city, county = _pack("province", "140000"), _pack("city", "141100"), _pack("county", "141123")
+    on = date(2026, 5, 1)
+    # Without adds_to_wider the most specific pack's rules replace the wider ones, as for every section.
+    assert [p.id for p in PolicyBook([province, city, county]).monitoring_packs("141123", on)] == ["county"]
+    # The county adds to the city, the city replaces the province: the chain stops at the first that replaces.
+    book = PolicyBook([province, city, _adding(county)])
+    assert [p.id for p in book.monitoring_packs("141123", on)] == ["county", "city"]
+    book = PolicyBook([province, _adding(city), _adding(county)])
+    assert [p.id for p in book.monitoring_packs("141123", on)] == ["county", "city", "province"]
+    with pytest.raises(NoPolicy, match="monitoring"):
+        book.monitoring_packs("330602", on)
+
+
+def test_rules_for_excludes_and_may_watch_nobody() -> None:
+    rule = _rule("edge", [Category.EDGE_OF_POVERTY]).model_copy(update={"excludes": (Category.DIBAO,)})
+    only = Monitoring(burden=BurdenDefinition.AFTER_ALL_TIERS, rules=(rule,))
+    assert [r.id for r in only.rules_for(frozenset({Category.EDGE_OF_POVERTY}))] == ["edge"]
+    assert only.rules_for(frozenset({Category.EDGE_OF_POVERTY, Category.DIBAO})) == ()  # excluded
+    assert only.rules_for(frozenset()) == ()  # no rule for everyone else: not watched

@@ -86,9 +86,10 @@ def test_every_figure_and_rule_has_a_source(book: PolicyBook) -> None:
 # --- layering: which pack answers for which section ---------------------------------------------------
 
 
-def test_xinzhou_takes_monitoring_from_the_province_and_assistance_from_the_city(book: PolicyBook) -> None:
+def test_xinzhou_adds_its_warning_line_to_the_province_and_takes_assistance_from_the_city(book: PolicyBook) -> None:
     on = date(2022, 6, 1)
-    assert book.for_county(XINFU, on, "monitoring").id == "shanxi-2022"
+    # 忻州's monitoring section adds 依申请救助 to 山西's lines (adds_to_wider), it does not replace them.
+    assert [p.id for p in book.monitoring_packs(XINFU, on)] == ["xinzhou-2022", "shanxi-2022"]
     assert book.for_county(XINFU, on, "referral").id == "shanxi-2022"
     assert book.for_county(XINFU, on, "settlement").id == "xinzhou-2022"
     assert book.for_county(XINFU, on, "subsidy").id == "xinzhou-2022"

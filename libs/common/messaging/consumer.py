@@ -1,7 +1,9 @@
 """The consumer runner: bus → decode → handler in one transaction with the inbox → commit the offset.
 
-- A whole batch is handled in one transaction (fast path). If it fails, each record is retried alone, so one
-  poison record cannot hold back the rest.
+- A whole batch is handled in one transaction (fast path), with one inbox insert for all its records. If it
+  fails, each record is retried alone, so one poison record cannot hold back the rest.
+- A handler is either per record (``Handler``) or ``Batched``: it then gets every new event of its type in a run
+  of the batch at once, so it can work set-based (one upsert for 2,000 claims instead of 2,000 round trips).
 - A record that cannot be decoded, or whose handler keeps failing, goes to the group's dead-letter topic
   with the error, and the partition moves on.
 - Infrastructure failures (database or broker down) are not poison: nothing is dead-lettered, the consumer
@@ -15,11 +17,13 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from libs.common.db import insert_ignoring_duplicates, unnest_insert
 from libs.common.messaging.bus import Bus, BusConsumer, BusUnavailable, Delivery, Record
 from libs.common.messaging.contracts import REGISTRY, Contract
 from libs.common.messaging.envelope import Envelope, utcnow
@@ -31,6 +35,16 @@ log = logging.getLogger(__name__)
 # Handlers take their own contract type; Any keeps the handler table ({Contract type: handler}) typable.
 Handler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A handler for many events of one contract type at once, in the order they were fetched."""
+
+    handle: Callable[[UnitOfWork, Sequence[tuple[Any, Envelope]]], Awaitable[None]]
+
+
+HandlerEntry = Handler | Batched
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class ConsumerRunner:
         group: str,
         bus: Bus,
         uow_factory: UnitOfWorkFactory,
-        handlers: Mapping[type[Contract], Handler],
+        handlers: Mapping[type[Contract], HandlerEntry],
         inbox: sa.Table,
         max_records: int = 500,
         fetch_timeout: float = 0.5,
@@ -106,22 +120,37 @@ class ConsumerRunner:
             return Poison(delivery, f"no handler for {envelope.type} in {self.group}")
         return Decoded(delivery, envelope, event)
 
-    async def _handle_in(self, uow: UnitOfWork, item: Decoded) -> None:
-        """Record the event in the inbox; handle it only if it was not there yet (redelivery is a no-op)."""
-        exists = await uow.conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(self._inbox)
-            .where(self._inbox.c.consumer == self.group, self._inbox.c.event_id == item.envelope.id)
-        )
-        if exists:
-            return
-        await uow.conn.execute(self._inbox.insert().values(consumer=self.group, event_id=item.envelope.id))
-        await self._handlers[type(item.event)](uow, item.event, item.envelope)
+    async def _new_in_inbox(self, uow: UnitOfWork, items: Sequence[Decoded]) -> list[Decoded]:
+        """Record the batch's events in the inbox in one statement; only those not there yet are handled
+        (redelivery is a no-op)."""
+        unique: list[Decoded] = []
+        seen: set[str] = set()
+        for item in items:  # the same event twice in one fetch counts once too
+            if item.envelope.id not in seen:
+                seen.add(item.envelope.id)
+                unique.append(item)
+        now = utcnow()  # one moment for the batch: handled in one transaction
+        rows = [{"consumer": self.group, "event_id": item.envelope.id, "processed_at": now} for item in unique]
+        if uow.conn.dialect.name == "postgresql":
+            result = await unnest_insert(uow.conn, self._inbox, rows, "ON CONFLICT DO NOTHING RETURNING event_id")
+        else:
+            statement = insert_ignoring_duplicates(uow.conn, self._inbox).returning(self._inbox.c.event_id)
+            result = await uow.conn.execute(statement, rows)
+        inserted = {r.event_id for r in result}
+        return [item for item in unique if item.envelope.id in inserted]
 
     async def _handle_batch(self, items: Sequence[Decoded]) -> None:
         async with self._uow_factory() as uow:
-            for item in items:
-                await self._handle_in(uow, item)
+            new = await self._new_in_inbox(uow, items)
+            # Runs of one contract type keep the fetched order between types (a roster change before a claim).
+            for _, run in groupby(new, key=lambda item: type(item.event)):
+                group = list(run)
+                handler = self._handlers[type(group[0].event)]
+                if isinstance(handler, Batched):
+                    await handler.handle(uow, [(item.event, item.envelope) for item in group])
+                else:
+                    for item in group:
+                        await handler(uow, item.event, item.envelope)
             await uow.commit()
 
     async def _dead_letter(self, poison: Sequence[Poison]) -> None:

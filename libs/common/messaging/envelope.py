@@ -8,12 +8,11 @@ directly caused this one).
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
@@ -48,8 +47,12 @@ class Envelope(BaseModel):
     @classmethod
     def from_bytes(cls, raw: bytes) -> Envelope:
         """Parse a record value; raises ValueError (pydantic ValidationError or JSON error) if malformed."""
+        # pydantic-core parses and validates in one pass (several times faster than json.loads + validate);
+        # its ValidationError is a ValueError, for bad JSON and bad UTF-8 too.
         try:
-            obj = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"record value is not JSON: {exc}") from exc
-        return cls.model_validate(obj)
+            return cls.model_validate_json(raw)
+        except ValidationError as exc:
+            errors = exc.errors()
+            if errors and errors[0]["type"] in ("json_invalid", "json_type"):
+                raise ValueError(f"record value is not JSON: {errors[0]['msg']}") from exc
+            raise

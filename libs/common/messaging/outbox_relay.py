@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from libs.common.db import utcnow_column_default
+from libs.common.db import one_of, utcnow_column_default
 from libs.common.messaging.bus import Bus, BusUnavailable, Record
 from libs.common.messaging.envelope import CONTENT_TYPE
 from libs.common.messaging.tables import MessagingTables
@@ -90,7 +90,9 @@ class OutboxRelay:
         )
         async with self._engine.begin() as conn:
             await conn.execute(
-                o.update().where(o.c.id.in_([r.id for r in rows])).values(published_at=utcnow_column_default())
+                o.update()
+                .where(one_of(conn, o.c.id, [r.id for r in rows]))
+                .values(published_at=utcnow_column_default())
             )
         return len(rows)
 

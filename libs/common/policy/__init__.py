@@ -6,12 +6,13 @@ ties them to a region and period; ``book`` loads ``policies/`` and finds the pac
 
 from libs.common.policy.book import NoPolicy, PolicyBook, PolicyError, load_book, load_pack
 from libs.common.policy.figures import Amount, Figure, MissingFigure
-from libs.common.policy.monitoring import BurdenDefinition, Comparison, Monitoring, WarningRule
+from libs.common.policy.monitoring import BurdenDefinition, BurdenScope, Comparison, Monitoring, WarningRule
 from libs.common.policy.pack import PolicyPack, ReferralRule
 
 __all__ = [
     "Amount",
     "BurdenDefinition",
+    "BurdenScope",
     "Comparison",
     "Figure",
     "MissingFigure",

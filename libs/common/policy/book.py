@@ -47,6 +47,29 @@ class PolicyBook:
             raise NoPolicy(f"no policy pack{what} governs region {county_code} on {on.isoformat()}")
         return max(matching, key=lambda p: (regions.specificity(p.region_code), p.effective_from))
 
+    def monitoring_packs(self, county_code: str, on: date) -> list[PolicyPack]:
+        """Every pack whose warning rules apply to a county on a date, most specific first.
+
+        The most specific pack with a monitoring section always applies; if its section ``adds_to_wider``, the
+        next wider region's applies as well (and so on), so 忻州 adds its 依申请救助 line to 山西's two lines.
+        """
+        matching = sorted(
+            (p for p in self.packs if p.monitoring is not None and p.covers(county_code, on)),
+            key=lambda p: (regions.specificity(p.region_code), p.effective_from),
+            reverse=True,
+        )
+        if not matching:
+            raise NoPolicy(f"no policy pack with monitoring rules governs region {county_code} on {on.isoformat()}")
+        chosen = [matching[0]]
+        for wider in matching[1:]:
+            last = chosen[-1].monitoring
+            assert last is not None
+            if not last.adds_to_wider:
+                break
+            if regions.specificity(wider.region_code) < regions.specificity(chosen[-1].region_code):
+                chosen.append(wider)
+        return chosen
+
     def get(self, pack_id: str) -> PolicyPack:
         for p in self.packs:
             if p.id == pack_id:

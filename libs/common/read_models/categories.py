@@ -5,12 +5,15 @@ Monitoring and assistance both need it; each keeps the table in its own database
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common.categories import Category
+from libs.common.db import one_of
 from libs.common.messaging.contracts.enrollment import ChangeType, RosterChangedV1
 from libs.common.messaging.tables import BigId
 
@@ -51,3 +54,33 @@ async def categories_on(conn: AsyncConnection, periods: sa.Table, person_key: st
         )
     )
     return frozenset(Category(r.category) for r in rows)
+
+
+@dataclass(frozen=True)
+class Held:
+    category: Category
+    valid_from: date
+    valid_to: date | None  # exclusive
+
+    def on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
+
+
+async def periods_of(conn: AsyncConnection, periods: sa.Table, person_keys: Sequence[str]) -> dict[str, list[Held]]:
+    """Every category period of many persons in one query (a batch of claims asks once, not per claim)."""
+    p = periods.c
+    found: dict[str, list[Held]] = {}
+    if not person_keys:
+        return found
+    rows = await conn.execute(
+        sa.select(p.person_key, p.category, p.valid_from, p.valid_to).where(
+            one_of(conn, p.person_key, sorted(set(person_keys)))
+        )
+    )
+    for r in rows:
+        found.setdefault(r.person_key, []).append(Held(Category(r.category), r.valid_from, r.valid_to))
+    return found
+
+
+def held_on(held: Sequence[Held], day: date) -> frozenset[Category]:
+    return frozenset(h.category for h in held if h.on(day))

@@ -37,22 +37,27 @@ class ContractRegistry:
     def __init__(self) -> None:
         self._models: dict[tuple[str, int], type[Contract]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._latest: dict[str, type[Contract]] = {}  # every decoded record asks; worth keeping
 
     def register(self, model: type[Contract]) -> type[Contract]:
         key = (model.event_type, model.version)
         if key in self._models:
             raise ValueError(f"contract {key} registered twice")
         self._models[key] = model
+        self._latest.pop(model.event_type, None)
         return model
 
     def register_upcaster(self, event_type: str, from_version: int, fn: Upcaster) -> None:
         self._upcasters[(event_type, from_version)] = fn
 
     def latest(self, event_type: str) -> type[Contract]:
+        if event_type in self._latest:
+            return self._latest[event_type]
         versions = [v for (t, v) in self._models if t == event_type]
         if not versions:
             raise UnknownEventType(event_type)
-        return self._models[(event_type, max(versions))]
+        self._latest[event_type] = self._models[(event_type, max(versions))]
+        return self._latest[event_type]
 
     def models(self) -> list[type[Contract]]:
         return sorted(self._models.values(), key=lambda m: (m.topic, m.event_type, m.version))

@@ -1,7 +1,7 @@
 """reports: 附件1 warning entries and issued lists, referral answers and issued 附件2 summaries
 
 Revision ID: b7d0e0020002
-Revises: ca0585c864e1
+Revises: a5c0e0020002
 Create Date: 2026-11-23 07:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b7d0e0020002"
-down_revision: str | None = "ca0585c864e1"
+down_revision: str | None = "a5c0e0020002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,338 @@
+"""Benchmark: claims through the monitoring consumer on a real broker and PostgreSQL (issue 5, parts a and b).
+
+(a) Throughput. N claims.settled records are put on a fresh topic first. Then, in the same run:
+    - raw limit: a plain aiokafka group consumer of the same records, json.loads of each, the same per-person-year
+      increments summed per batch and upserted by plain asyncpg (INSERT … SELECT FROM unnest … ON CONFLICT DO
+      UPDATE), offsets committed per batch — no application code;
+    - pipeline: the monitoring service itself (consume → decode → inbox → claim facts, corrections, totals in
+      PostgreSQL → flags → risk.flagged in the outbox, relay publishing) until every claim is handled.
+    Both rates are counted from the first record handled (the group join is reported, not counted).
+    Target: pipeline ≥ 0.5 × raw.
+(b) Latency. The service runs in its own process; claims are published at a steady rate (default 1,000/s), 1 in N
+    of them crossing a line (default runs: 1 in 10, then every claim — the worst case); a plain consumer of
+    risk.flagged matches each flag to its claim: p50/p99 from the claim's publication to its flag arriving on the
+    topic, and the median per third of the run (rising = the service falls behind). Target p99 < 250 ms.
+
+    SAFETYNET_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
+    SAFETYNET_TEST_KAFKA=127.0.0.1:19092 SAFETYNET_TEST_KAFKA_IDEMPOTENCE=false \\
+        .venv/bin/python bench/monitoring_pipeline.py --claims 150000 --rate 1000 --seconds 20
+
+Prints figures; asserts nothing about time (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from libs.common.idcard import make_id_number
+from libs.common.messaging import topics
+from libs.common.messaging.bus import Record
+from libs.common.messaging.contracts.assistance import ClaimSettledV1
+from libs.common.messaging.envelope import Envelope
+from libs.common.messaging.kafka_bus import KafkaBus
+from libs.common.settings import Settings
+from services.system import running
+from tests import backends
+
+COUNTY = "141123"
+
+
+def claim_record(i: int, person: int, burden: Decimal, prefix: str) -> Record:
+    event = ClaimSettledV1(
+        claim_id=f"B-{i}",
+        person_key=f"bench-{person}",
+        id_number=make_id_number(COUNTY, date(1960, 1, 1), person % 999 + 1),
+        name="王五",
+        region_code=COUNTY,
+        settlement_date=date(2026, 1 + i % 12, 1 + i % 28),
+        diagnosis="肺恶性肿瘤",
+        total_cost=burden * 3,
+        basic_insurance_paid=burden * 2,
+        critical_illness_paid=Decimal("0.00"),
+        medical_assistance_paid=Decimal("0.00"),
+        other_paid=Decimal("0.00"),
+        personal_burden=burden,
+    )
+    envelope = Envelope(
+        source="/bench",
+        type=event.event_type,
+        subject=event.person_key,
+        schemaversion=1,
+        correlationid=f"bench-{i}",
+        data=event.model_dump(mode="json"),
+    )
+    return Record(prefix + topics.CLAIMS_SETTLED, event.person_key, envelope.to_bytes())
+
+
+def kafka_bus(bootstrap: str, prefix: str, name: str) -> KafkaBus:
+    return KafkaBus(bootstrap, client_id=name, idempotence=backends.kafka_idempotence(), topic_prefix=prefix)
+
+
+async def put_claims(bootstrap: str, prefix: str, records: list[Record]) -> None:
+    bus = kafka_bus(bootstrap, "", "bench-producer")
+    await bus.start()
+    await bus.ensure_topics([prefix + t for t in topics.PUBLISHED_TOPICS])
+    for i in range(0, len(records), 5000):
+        await bus.publish(records[i : i + 5000])
+    await bus.stop()
+
+
+class Clock:
+    """From the first record handled to the last; the group join before it is reported apart."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.first: float | None = None
+        self.first_count = 0
+        self.end = 0.0
+
+    def saw(self, count: int) -> None:
+        if self.first is None and count:
+            self.first, self.first_count = time.perf_counter(), count
+        self.end = time.perf_counter()
+
+    def rate(self, total: int) -> float:
+        assert self.first is not None
+        return (total - self.first_count) / (self.end - self.first)
+
+    def join(self) -> float:
+        return (self.first or self.started) - self.started
+
+
+async def raw_limit(admin: str, bootstrap: str, prefix: str, total: int) -> tuple[float, float]:
+    name = backends.unique("bench_raw_")
+    with backends.postgres_databases(admin, [name]):
+        db = await asyncpg.connect(backends.database_url(admin, name).replace("+asyncpg", ""))
+        await db.execute(
+            "CREATE TABLE year_burdens (person_key text, year int, total_cost numeric(14,2), burden numeric(14,2),"
+            " PRIMARY KEY (person_key, year))"
+        )
+        consumer = AIOKafkaConsumer(
+            prefix + topics.CLAIMS_SETTLED,
+            bootstrap_servers=bootstrap,
+            group_id=backends.unique("raw"),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        clock, seen = Clock(), 0
+        try:
+            while seen < total:
+                batches = await consumer.getmany(timeout_ms=500, max_records=2000)
+                sums: dict[tuple[str, int], list[Decimal]] = {}
+                for messages in batches.values():
+                    for m in messages:
+                        data = json.loads(m.value)["data"]
+                        key = (data["person_key"], int(data["settlement_date"][:4]))
+                        acc = sums.setdefault(key, [Decimal(0), Decimal(0)])
+                        acc[0] += Decimal(data["total_cost"])
+                        acc[1] += Decimal(data["personal_burden"])
+                        seen += 1
+                if sums:
+                    keys = list(sums)
+                    await db.execute(
+                        "INSERT INTO year_burdens SELECT * FROM unnest($1::text[], $2::int[], $3::numeric[],"
+                        " $4::numeric[]) ON CONFLICT (person_key, year) DO UPDATE SET"
+                        " total_cost = year_burdens.total_cost + excluded.total_cost,"
+                        " burden = year_burdens.burden + excluded.burden",
+                        [k[0] for k in keys],
+                        [k[1] for k in keys],
+                        [sums[k][0] for k in keys],
+                        [sums[k][1] for k in keys],
+                    )
+                    await consumer.commit()
+                clock.saw(seen)
+        finally:
+            await consumer.stop()
+            await db.close()
+    return clock.rate(total), clock.join()
+
+
+def service_settings(admin: str, bootstrap: str, prefix: str, stem: str, data_dir: Path) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        database_url=backends.database_url(admin, f"{stem}_{{service}}"),
+        bus="kafka",
+        kafka_bootstrap_servers=bootstrap,
+        kafka_idempotence=backends.kafka_idempotence(),
+        topic_prefix=prefix,
+        policies_dir=backends.REPO / "policies",
+        holidays_file=backends.REPO / "deploy" / "holidays.yaml",
+    )
+
+
+async def pipeline(admin: str, bootstrap: str, prefix: str, total: int) -> tuple[float, float, float, int]:
+    stem = backends.unique("bench_")
+    with backends.postgres_databases(admin, [f"{stem}_monitoring"]), tempfile.TemporaryDirectory() as tmp:
+        settings = service_settings(admin, bootstrap, prefix, stem, Path(tmp))
+        async with running(settings, only="monitoring") as apps:
+            runtime = apps["monitoring"].state.runtime
+            runner = runtime.consumers[0]
+            clock = Clock()
+            while runner.processed < total:
+                await asyncio.sleep(0.01)
+                clock.saw(runner.processed)
+            handled = time.perf_counter()
+            while await runtime.relay.backlog():  # noqa: ASYNC110 - polling a database count
+                await asyncio.sleep(0.05)
+            drained = time.perf_counter() - handled
+            async with runtime.engine.connect() as conn:
+                flags = int(await conn.scalar(_count_flags()) or 0)
+    return clock.rate(total), clock.join(), drained, flags
+
+
+def _count_flags() -> object:
+    import sqlalchemy as sa
+
+    from services.monitoring.tables import risk_flags
+
+    return sa.select(sa.func.count()).select_from(risk_flags)
+
+
+def serve_monitoring(settings: Settings, ready: Any, stop: Any) -> None:
+    """The service in a process of its own, as deployed: its CPU work does not stall the load generator."""
+
+    # The service's warnings (rebalances, retries) go to stderr: they explain a latency spike.
+    logging.basicConfig(
+        level=os.environ.get("BENCH_SERVICE_LOG", "WARNING"), format="service %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def serve() -> None:
+        async with running(settings, only="monitoring"):
+            ready.set()
+            while not stop.is_set():  # noqa: ASYNC110 - a multiprocessing event has nothing to await
+                await asyncio.sleep(0.1)
+
+    asyncio.run(serve())
+
+
+async def latency(admin: str, bootstrap: str, rate: int, seconds: int, flag_every: int) -> list[float]:
+    prefix = backends.unique("lat") + "."
+    stem = backends.unique("bench_")
+    count = rate * seconds
+    # Each claim is a new ordinary resident; every flag_every-th has 25,000.00 left (> 20,000.00: a flag), the
+    # others 1.00 (counted, no flag). Only flagged claims have a latency.
+    records = [
+        # i = -1 is the warm-up claim: it must raise a flag, the run starts when that flag is seen.
+        claim_record(i, 10_000_000 + i, Decimal("25000.00" if i % flag_every == 0 or i < 0 else "1.00"), prefix)
+        for i in range(-1, count)
+    ]
+    flagged_count = sum(1 for i in range(count) if i % flag_every == 0)
+    sent: dict[str, float] = {}
+    arrived: dict[str, float] = {}
+    bus = kafka_bus(bootstrap, "", "bench-latency")
+    await bus.start()
+    await bus.ensure_topics([prefix + t for t in topics.PUBLISHED_TOPICS])
+    flagged = AIOKafkaConsumer(
+        prefix + topics.RISK_FLAGGED, bootstrap_servers=bootstrap, group_id=prefix + "watch",
+        auto_offset_reset="earliest", fetch_max_wait_ms=50,
+    )  # fmt: skip
+    await flagged.start()
+
+    async def watch(until: int) -> None:
+        while len(arrived) < until:
+            for messages in (await flagged.getmany(timeout_ms=100)).values():
+                now = time.perf_counter()
+                for m in messages:
+                    arrived[m.key.decode()] = now  # one claim per person here: the key names the claim
+
+    context = multiprocessing.get_context("spawn")
+    ready, stop = context.Event(), context.Event()
+    with backends.postgres_databases(admin, [f"{stem}_monitoring"]), tempfile.TemporaryDirectory() as tmp:
+        settings = service_settings(admin, bootstrap, prefix, stem, Path(tmp))
+        service = context.Process(target=serve_monitoring, args=(settings, ready, stop))
+        service.start()
+        while not ready.is_set():  # noqa: ASYNC110 - a multiprocessing event has nothing to await
+            await asyncio.sleep(0.1)
+        # One flagged claim through first, so the group join and first connections are not measured.
+        await bus.publish(records[:1])
+        await watch(1)
+        watcher = asyncio.create_task(watch(flagged_count + 1))
+        tick = 0.01
+        per_tick = max(1, int(rate * tick))
+        start = time.perf_counter()
+        for n, i in enumerate(range(1, count + 1, per_tick)):
+            # Steady: each slice goes out at its own moment, however long the previous publish took.
+            await asyncio.sleep(max(0.0, start + n * tick - time.perf_counter()))
+            chunk = records[i : i + per_tick]
+            now = time.perf_counter()
+            for r in chunk:
+                sent[r.key] = now
+            await bus.publish(chunk)
+        try:
+            await asyncio.wait_for(watcher, timeout=60)
+        except TimeoutError:
+            print(f"  only {len(arrived) - 1} of {flagged_count} flags arrived within 60 s of the last claim")
+        stop.set()
+        service.join(timeout=30)
+    await flagged.stop()
+    await bus.stop()
+    # In the order the claims were sent, so a backlog that grows during the run shows as a rising latency.
+    return [arrived[k] - sent[k] for k in sorted(sent, key=sent.__getitem__) if k in arrived]
+
+
+async def main(claims: int, persons: int, rate: int, seconds: int, flag_every: list[int]) -> None:
+    admin = os.environ.get("SAFETYNET_TEST_DATABASE_URL")
+    bootstrap = os.environ.get("SAFETYNET_TEST_KAFKA")
+    if not admin or not bootstrap:
+        sys.exit("set SAFETYNET_TEST_DATABASE_URL and SAFETYNET_TEST_KAFKA")
+    if claims:
+        await throughput(admin, bootstrap, claims, persons)
+    for every in flag_every:
+        lat = await latency(admin, bootstrap, rate, seconds, every)
+        q = statistics.quantiles(lat, n=100)
+        which = "each raising a flag" if every == 1 else f"1 in {every} raising a flag"
+        print(f"(b) {rate * seconds:,} claims at {rate:,}/s, {which}: publication → risk.flagged on the topic")
+        p50, p99, worst = q[49] * 1000, q[98] * 1000, max(lat) * 1000
+        print(f"    p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms (target p99 < 250 ms)")
+        thirds = [statistics.median(lat[i * len(lat) // 3 : (i + 1) * len(lat) // 3]) * 1000 for i in range(3)]
+        print("    median by third: " + " / ".join(f"{t:.0f} ms" for t in thirds) + " (rising = falling behind)")
+
+
+async def throughput(admin: str, bootstrap: str, claims: int, persons: int) -> None:
+    rng = random.Random(5)
+    prefix = backends.unique("mon") + "."
+    # Burdens of 0–4,000.00 per claim, ~3 claims per person a year: some ordinary residents cross 20,000.00.
+    records = [
+        claim_record(i, rng.randrange(persons), Decimal(rng.randint(0, 400_000)) / 100, prefix) for i in range(claims)
+    ]
+    await put_claims(bootstrap, prefix, records)
+    print(f"(a) {claims:,} claims of {persons:,} persons on {prefix}{topics.CLAIMS_SETTLED}")
+    raw_rate, raw_join = await raw_limit(admin, bootstrap, prefix, claims)
+    print(f"    raw limit (aiokafka + json + asyncpg unnest upsert): {raw_rate:,.0f} claims/s (join {raw_join:.1f}s)")
+    rate_a, join, drained, flags = await pipeline(admin, bootstrap, prefix, claims)
+    print(f"    monitoring consumer: {rate_a:,.0f} claims/s (join {join:.1f}s); {flags:,} flags, outbox drained")
+    print(f"    {drained:.2f}s after the last claim was handled")
+    print(f"    ratio pipeline / raw: {rate_a / raw_rate:.2f} (target ≥ 0.5)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--claims", type=int, default=150_000, help="for (a); 0 skips (a)")
+    parser.add_argument("--persons", type=int, default=50_000)
+    parser.add_argument("--rate", type=int, default=1_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument(
+        "--flag-every", type=int, nargs="+", default=[10, 1], help="(b) runs: 1 in N claims crosses a line"
+    )
+    args = parser.parse_args()
+    asyncio.run(main(args.claims, args.persons, args.rate, args.seconds, args.flag_every))

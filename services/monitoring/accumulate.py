@@ -1,0 +1,200 @@
+"""claims.settled → yearly totals, set-based: a fetched batch of claims costs a handful of statements.
+
+1. store the new claim facts (INSERT … ON CONFLICT DO NOTHING RETURNING: a resent claim id counts once);
+2. retire the claims the new ones correct, and mark new claims an earlier-arrived correction already replaces
+   (the rule is in ``corrections``);
+3. add the increments per person and year in one upsert (… ON CONFLICT DO UPDATE … RETURNING the new totals).
+The totals before the batch are the returned ones less the batch's increments, so walking the batch in order
+gives each claim the running total it would have had alone — the same flags whatever the batch size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from libs.common.db import insert_ignoring_duplicates, one_of, unnest_insert
+from libs.common.messaging.contracts.assistance import ClaimSettledV1
+from libs.common.messaging.envelope import Envelope
+from services.monitoring import domain
+from services.monitoring.tables import claim_facts, year_burdens
+
+YearKey = tuple[str, int]
+_PARTS = ("total_cost", "burden", "self_pay", "assistance")
+# The same upsert as the SQLite statement below, for unnest_insert: add the batch's increments, keep the last region.
+_UPSERT_PG = (
+    "ON CONFLICT (person_key, year) DO UPDATE SET region_code = excluded.region_code, "
+    + ", ".join(f"{n} = year_burdens.{n} + excluded.{n}" for n in _PARTS)
+    + " RETURNING person_key, year, "
+    + ", ".join(_PARTS)
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change to a person's year, in batch order; ``counted`` = a new claim that now counts (it may raise a
+    flag), otherwise a retirement (a correction took a claim out) or a claim that arrived already replaced."""
+
+    key: YearKey
+    delta: domain.BurdenParts
+    event: ClaimSettledV1
+    envelope: Envelope
+    counted: bool
+
+
+def parts_of(event: ClaimSettledV1) -> domain.BurdenParts:
+    return domain.claim_parts(
+        event.total_cost,
+        event.personal_burden,
+        event.in_policy_self_pay,
+        event.self_expense,
+        event.medical_assistance_paid,
+    )
+
+
+async def record_claims(conn: AsyncConnection, batch: Sequence[tuple[ClaimSettledV1, Envelope]]) -> list[Step]:
+    """Store the batch's claims and return the steps they make, in batch order (nothing for resends)."""
+    unique: dict[str, tuple[ClaimSettledV1, Envelope]] = {}
+    for event, envelope in batch:
+        unique.setdefault(event.claim_id, (event, envelope))
+    if not unique:
+        return []
+    parts = {claim_id: parts_of(e) for claim_id, (e, _) in unique.items()}
+    rows = [_fact_row(e, parts[e.claim_id]) for e, _ in unique.values()]
+    if conn.dialect.name == "postgresql":
+        inserted = await unnest_insert(conn, claim_facts, rows, "ON CONFLICT DO NOTHING RETURNING claim_id")
+    else:
+        inserted = await conn.execute(
+            insert_ignoring_duplicates(conn, claim_facts).returning(claim_facts.c.claim_id), rows
+        )
+    new_ids = {r.claim_id for r in inserted}
+    new = [(e, env) for e, env in unique.values() if e.claim_id in new_ids]
+    if not new:
+        return []
+    retired = await _retire_corrected(conn, new, new_ids)
+    replaced = await _already_replaced(conn, new_ids)
+    steps: list[Step] = []
+    for event, envelope in new:
+        key = (event.person_key, domain.burden_year(event.settlement_date))
+        counted = event.claim_id not in replaced
+        steps.append(Step(key, parts[event.claim_id] if counted else domain.BurdenParts(), event, envelope, counted))
+        old = retired.get(event.claim_id)
+        if old is not None:
+            steps.append(Step(old[0], old[1].negated(), event, envelope, False))
+    return steps
+
+
+def _fact_row(e: ClaimSettledV1, parts: domain.BurdenParts) -> dict[str, Any]:
+    return {
+        "claim_id": e.claim_id,
+        "person_key": e.person_key,
+        "year": domain.burden_year(e.settlement_date),
+        "total_cost": parts.total_cost,
+        "burden": parts.burden,
+        "self_pay": parts.self_pay,
+        "assistance": parts.assistance,
+        "corrects_claim_id": e.corrects_claim_id,
+        "region_code": e.region_code,
+        "settlement_date": e.settlement_date,
+        "diagnosis": e.diagnosis[:200],
+    }
+
+
+async def _retire_corrected(
+    conn: AsyncConnection, new: Sequence[tuple[ClaimSettledV1, Envelope]], new_ids: set[str]
+) -> dict[str, tuple[YearKey, domain.BurdenParts]]:
+    """Mark the earlier claims the new ones correct as replaced; returns, per correcting claim, what it retired.
+    A target that is itself new in this batch never counted, so there is nothing to take back."""
+    by_target: dict[str, str] = {}
+    for e, _ in new:
+        if e.corrects_claim_id is not None and e.corrects_claim_id not in new_ids:
+            by_target.setdefault(e.corrects_claim_id, e.claim_id)
+    if not by_target:
+        return {}
+    c = claim_facts.c
+    rows = (
+        await conn.execute(
+            sa.select(c.claim_id, c.person_key, c.year, c.total_cost, c.burden, c.self_pay, c.assistance).where(
+                one_of(conn, c.claim_id, sorted(by_target)), c.superseded_by.is_(None)
+            )
+        )
+    ).all()
+    if not rows:
+        return {}
+    await conn.execute(
+        claim_facts.update().where(c.claim_id == sa.bindparam("target")).values(superseded_by=sa.bindparam("by")),
+        [{"target": r.claim_id, "by": by_target[r.claim_id]} for r in rows],
+    )
+    return {
+        by_target[r.claim_id]: (
+            (r.person_key, r.year),
+            domain.BurdenParts(Decimal(r.total_cost), Decimal(r.burden), Decimal(r.self_pay), Decimal(r.assistance)),
+        )
+        for r in rows
+    }
+
+
+async def _already_replaced(conn: AsyncConnection, new_ids: set[str]) -> set[str]:
+    """New claims some stored claim (earlier, or in this batch) already corrects: they count nothing."""
+    c = claim_facts.c
+    rows = (
+        await conn.execute(
+            sa.select(c.corrects_claim_id, sa.func.min(c.claim_id).label("by"))
+            .where(one_of(conn, c.corrects_claim_id, sorted(new_ids)))
+            .group_by(c.corrects_claim_id)
+        )
+    ).all()
+    if rows:
+        await conn.execute(
+            claim_facts.update().where(c.claim_id == sa.bindparam("target")).values(superseded_by=sa.bindparam("by")),
+            [{"target": r.corrects_claim_id, "by": r.by} for r in rows],
+        )
+    return {r.corrects_claim_id for r in rows}
+
+
+async def add_to_years(conn: AsyncConnection, steps: Sequence[Step]) -> dict[YearKey, domain.BurdenParts]:
+    """Add the steps' increments to the yearly totals in one upsert; returns each touched year's total as it was
+    *before* these steps (the new total less the increments), for walking the batch in order."""
+    deltas: dict[YearKey, domain.BurdenParts] = {}
+    regions: dict[YearKey, str] = {}
+    for s in steps:
+        deltas[s.key] = deltas.get(s.key, domain.BurdenParts()).plus(s.delta)
+        if s.counted or s.key not in regions:
+            regions[s.key] = s.event.region_code
+    if not deltas:
+        return {}
+    rows = [
+        {
+            "person_key": k[0],
+            "year": k[1],
+            "region_code": regions[k],
+            "total_cost": d.total_cost,
+            "burden": d.burden,
+            "self_pay": d.self_pay,
+            "assistance": d.assistance,
+        }
+        for k, d in sorted(deltas.items())  # one lock order, should two consumers ever share a person (rebalance)
+    ]
+    if conn.dialect.name == "postgresql":
+        rows_back = await unnest_insert(conn, year_burdens, rows, _UPSERT_PG)
+    else:
+        insert = sqlite.insert(year_burdens)
+        y, new = year_burdens.c, insert.excluded
+        statement = insert.on_conflict_do_update(
+            index_elements=[y.person_key, y.year],
+            set_={"region_code": new.region_code, **{n: y[n] + new[n] for n in _PARTS}},
+        ).returning(y.person_key, y.year, *(y[n] for n in _PARTS))
+        rows_back = await conn.execute(statement, rows)
+    before: dict[YearKey, domain.BurdenParts] = {}
+    for r in rows_back:
+        d = deltas[(r.person_key, r.year)]
+        before[(r.person_key, r.year)] = domain.BurdenParts(
+            r.total_cost - d.total_cost, r.burden - d.burden, r.self_pay - d.self_pay, r.assistance - d.assistance
+        )
+    return before
