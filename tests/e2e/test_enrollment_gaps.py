@@ -1,4 +1,4 @@
-"""Enrollment gaps (漏保/脱保/断保) over REST on the embedded default: opened and pushed with their working-day
+"""Enrollment gaps (漏保/脱保/断保) over REST, on SQLite and on PostgreSQL: opened and pushed with their working-day
 deadline, closed by enrolling."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ ID = make_id_number("141123", date(1961, 2, 3), 45)
 
 
 @pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[Api]:
-    async with system(make_settings(tmp_path)) as clients:
+async def api(tmp_path: Path, database_url_template: str) -> AsyncIterator[Api]:
+    async with system(make_settings(tmp_path, database_url=database_url_template)) as clients:
         yield clients
 
 

@@ -1,4 +1,5 @@
-"""附件3 roster intake over REST on the embedded default: whole files, per-row reports, nothing half-written."""
+"""附件3 roster intake over REST, on SQLite and on PostgreSQL (where bulk rows go through COPY): whole files,
+per-row reports, nothing half-written."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[Api]:
-    async with system(make_settings(tmp_path)) as clients:
+async def api(tmp_path: Path, database_url_template: str) -> AsyncIterator[Api]:
+    async with system(make_settings(tmp_path, database_url=database_url_template)) as clients:
         yield clients
 
 

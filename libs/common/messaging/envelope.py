@@ -9,17 +9,24 @@ directly caused this one).
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from typing import Any, Literal
-from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
 
+_VARIANT = "89ab"  # RFC 9562 variant bits 10xx as the first hex digit of the fourth group
+
+
 def new_event_id() -> str:
-    return str(uuid4())
+    """A random (version 4) UUID as text, the same as ``str(uuid.uuid4())``, built from the hex of 16 random
+    bytes without a UUID object: a county roster makes 500,000 of these in one import, where uuid4 cost
+    over a second."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def utcnow() -> datetime:
