@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import DateTime, Dialect, TypeDecorator, event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -99,3 +100,21 @@ async def bulk_insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[Map
     driver = raw.driver_connection
     assert driver is not None
     await driver.copy_records_to_table(table.name, records=records, columns=names)
+
+
+IN_CHUNK = 1000  # keys per IN (...) list: well inside every driver's parameter limit
+
+
+def among(
+    conn: AsyncConnection, column: sa.ColumnElement[Any], keys: Sequence[Any]
+) -> Iterator[sa.ColumnElement[bool]]:
+    """Conditions "column is one of keys", to run one query each. PostgreSQL gets one: the keys as a single array
+    parameter (= ANY), which SQLAlchemy neither expands nor recompiles; 100 lists of 1,000 expanded parameters
+    took seconds of a 100,000-row import. Elsewhere, IN lists of up to ``IN_CHUNK`` keys."""
+    if not keys:
+        return
+    if conn.dialect.name == "postgresql":
+        yield column == sa.any_(sa.bindparam(None, list(keys), type_=postgresql.ARRAY(column.type)))
+        return
+    for start in range(0, len(keys), IN_CHUNK):
+        yield column.in_(keys[start : start + IN_CHUNK])

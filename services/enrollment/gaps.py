@@ -14,15 +14,13 @@ import sqlalchemy as sa
 
 from libs.common.calendar import WorkingCalendar
 from libs.common.categories import Category
-from libs.common.db import bulk_insert, utcnow_column_default
+from libs.common.db import among, bulk_insert, utcnow_column_default
 from libs.common.messaging.contracts.enrollment import EnrollmentGapOpenedV1, GapKind
 from libs.common.messaging.envelope import new_event_id
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.policy import NoPolicy, PolicyBook
 from services.enrollment.domain import COVERED
 from services.enrollment.tables import enrollment_gaps, enrollments
-
-_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -55,20 +53,18 @@ class Candidate:
 
 
 async def covered_or_open(uow: UnitOfWork, candidates: Sequence[Candidate]) -> set[tuple[str, int]]:
-    """(person, year) pairs that already are enrolled or already have an open gap."""
+    """(person, year) pairs that already are enrolled or already have an open gap: one query per key set."""
     e, g = enrollments.c, enrollment_gaps.c
     persons = sorted({c.person_key for c in candidates})
     found: set[tuple[str, int]] = set()
-    for start in range(0, len(persons), _CHUNK):
-        chunk = persons[start : start + _CHUNK]
-        covered = await uow.conn.execute(
-            sa.select(e.person_key, e.year).where(e.person_key.in_(chunk), e.status.in_([s.value for s in COVERED]))
+    for covered, gap in zip(
+        among(uow.conn, e.person_key, persons), among(uow.conn, g.person_key, persons), strict=True
+    ):
+        query = sa.union_all(
+            sa.select(e.person_key, e.year).where(covered, e.status.in_([s.value for s in COVERED])),
+            sa.select(g.person_key, g.year).where(gap, g.closed_on.is_(None)),
         )
-        found.update((r.person_key, r.year) for r in covered)
-        open_gaps = await uow.conn.execute(
-            sa.select(g.person_key, g.year).where(g.person_key.in_(chunk), g.closed_on.is_(None))
-        )
-        found.update((r.person_key, r.year) for r in open_gaps)
+        found.update((r.person_key, r.year) for r in await uow.conn.execute(query))
     return found
 
 

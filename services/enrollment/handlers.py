@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from libs.common.db import bulk_insert, utcnow_column_default
+from libs.common.db import among, bulk_insert, utcnow_column_default
 from libs.common.messaging.contracts.enrollment import ChangeType, EnrollmentChangedV1, GapKind, RosterChangedV1
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.read_models.categories import apply_roster_change, categories_on
@@ -18,7 +18,6 @@ from services.enrollment.tables import category_periods, enrollments, roster_cha
 ChangeKey = tuple[str, str, str, date]
 _COLUMNS = [c.name for c in roster_changes.columns if c.name != "recorded_at"]
 _WRITE_CHUNK = 10_000
-_CHUNK = 1000  # keys per lookup: keeps each IN (...) list well inside every driver's parameter limit
 
 
 def _row(change: RosterChangedV1) -> dict[str, object]:
@@ -33,13 +32,8 @@ def _key(change: RosterChangedV1) -> ChangeKey:
 async def _recorded(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> set[ChangeKey]:
     r = roster_changes.c
     found: set[ChangeKey] = set()
-    persons = sorted({c.person_key for c in changes})
-    for start in range(0, len(persons), _CHUNK):
-        rows = await uow.conn.execute(
-            sa.select(r.person_key, r.category, r.change_type, r.effective_date).where(
-                r.person_key.in_(persons[start : start + _CHUNK])
-            )
-        )
+    for where in among(uow.conn, r.person_key, sorted({c.person_key for c in changes})):
+        rows = await uow.conn.execute(sa.select(r.person_key, r.category, r.change_type, r.effective_date).where(where))
         found.update((row.person_key, row.category, row.change_type, row.effective_date) for row in rows)
     return found
 
