@@ -6,7 +6,7 @@ township and agencies (mobilisation) — and records the pack's working-day dead
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -52,10 +52,10 @@ class Candidate:
     opened_on: date
 
 
-async def covered_or_open(uow: UnitOfWork, candidates: Sequence[Candidate]) -> set[tuple[str, int]]:
-    """(person, year) pairs that already are enrolled or already have an open gap: one query per key set."""
+async def covered_or_open(uow: UnitOfWork, person_keys: Iterable[str]) -> set[tuple[str, int]]:
+    """(person, year) pairs of these persons that are enrolled or already have an open gap."""
     e, g = enrollments.c, enrollment_gaps.c
-    persons = sorted({c.person_key for c in candidates})
+    persons = sorted(set(person_keys))
     found: set[tuple[str, int]] = set()
     for covered, gap in zip(
         among(uow.conn, e.person_key, persons), among(uow.conn, g.person_key, persons), strict=True
@@ -81,7 +81,7 @@ async def open_gaps(
     chunk by chunk; it is updated with the gaps opened here.
     """
     if skip is None:
-        skip = await covered_or_open(uow, candidates)
+        skip = await covered_or_open(uow, (c.person_key for c in candidates))
     rows = []
     # One roster file shares its county and list date: each deadline is worked out once, not once per row.
     deadlines: dict[tuple[str, date], tuple[date | None, bool]] = {}
@@ -94,7 +94,7 @@ async def open_gaps(
             deadlines[where] = rules.deadline(c.region_code, c.opened_on)
         due, provisional = deadlines[where]
         # Built from values already validated (the roster row or the enrollment record): no second validation.
-        gap = EnrollmentGapOpenedV1.model_construct(
+        gap = EnrollmentGapOpenedV1.trusted(
             gap_id=new_event_id(),
             person_key=c.person_key,
             id_number=c.id_number,

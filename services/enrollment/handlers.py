@@ -16,13 +16,7 @@ from services.enrollment.gaps import Candidate, GapRules, close_gaps, covered_or
 from services.enrollment.tables import category_periods, enrollments, roster_changes
 
 ChangeKey = tuple[str, str, str, date]
-_COLUMNS = [c.name for c in roster_changes.columns if c.name != "recorded_at"]
 _WRITE_CHUNK = 10_000
-
-
-def _row(change: RosterChangedV1) -> dict[str, object]:
-    # Straight from the attributes: model_dump is a large share of a 100,000-row import.
-    return {name: getattr(change, name) for name in _COLUMNS}
 
 
 def _key(change: RosterChangedV1) -> ChangeKey:
@@ -53,11 +47,12 @@ async def record_roster_changes(
     new = [c for c in changes if _key(c) not in already]
     # Who is already enrolled or has an open gap, as it stood before this import: looked up once. (Asked again per
     # chunk, the lookup would scan this transaction's own growing, unanalysed gap rows.)
-    skip = await covered_or_open(uow, [_candidate(c) for c in new if c.change_type is ChangeType.ADDED])
+    skip = await covered_or_open(uow, (c.person_key for c in new if c.change_type is ChangeType.ADDED))
     # In chunks within the one transaction, so a 100,000-row roster never holds all its rows and events at once.
     for start in range(0, len(new), _WRITE_CHUNK):
         chunk = new[start : start + _WRITE_CHUNK]
-        await bulk_insert(uow.conn, roster_changes, [_row(c) for c in chunk])
+        # An event's fields are the table's columns (recorded_at takes its default).
+        await bulk_insert(uow.conn, roster_changes, [vars(c) for c in chunk])
         for change in chunk:
             uow.publish(change, subject=change.person_key)
         await _apply_categories(uow, chunk)

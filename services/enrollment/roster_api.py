@@ -15,6 +15,7 @@ from libs.common import regions
 from libs.common.auth import Principal, allow, require_region
 from libs.common.clock import china_today
 from libs.common.deps import Runtime
+from libs.common.messaging.contracts.enrollment import RosterChangedV1
 from libs.common.problems import Problem
 from services.enrollment import handlers
 from services.enrollment.deps import Rules
@@ -63,7 +64,7 @@ def _county(principal: Principal, region_code: str | None) -> str:
     )  # fmt: skip
 
 
-def _report(intake: Intake, received: int, new: int) -> IntakeReport:
+def _report(intake: Intake[RosterChangedV1], received: int, new: int) -> IntakeReport:
     return IntakeReport(
         received=received,
         recorded=new,
@@ -77,7 +78,9 @@ def _errors_json(errors: Iterable[RowError]) -> list[dict[str, Any]]:
     return [{"row": e.row, "field": e.column, "rule": e.rule, "message": e.message} for e in errors]
 
 
-async def _take(runtime: Runtime, rules: Rules, intake: Intake, received: int, partial: bool) -> IntakeReport:
+async def _take(
+    runtime: Runtime, rules: Rules, intake: Intake[RosterChangedV1], received: int, partial: bool
+) -> IntakeReport:
     if intake.errors and not partial:
         raise Problem(
             422, "roster-rows-invalid", "Rows are not valid; nothing was recorded / 名单有误, 未导入",
@@ -120,7 +123,7 @@ async def post_roster_file(
     if len(data) > MAX_UPLOAD:
         raise Problem(413, "too-large", "File too large / 文件过大", f"at most {MAX_UPLOAD // 1024 // 1024} MB")
 
-    def parse() -> tuple[Intake, int]:
+    def parse() -> tuple[Intake[RosterChangedV1], int]:
         rows = list(read_rows(data))
         intake = validate(
             sheet_items(rows),
