@@ -6,9 +6,9 @@ good rows are taken and the bad ones returned; never half of it by accident.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BeforeValidator
 
@@ -31,7 +31,7 @@ from services.enrollment.row_checks import (
     required_text,
 )
 
-__all__ = ["ChangeTypeField", "Intake", "OfficeDate", "RowError", "sheet_items", "validate"]
+__all__ = ["ChangeTypeField", "Intake", "OfficeDate", "RosterChecker", "RowError", "sheet_items", "validate"]
 
 _LABELS = {"新增": ChangeType.ADDED, "退出": ChangeType.EXITED}
 _CODES = {t.value: t for t in ChangeType}
@@ -59,8 +59,65 @@ COLUMNS = (
 )
 
 
+class RosterChecker:
+    """Checks 附件3 rows (or JSON items) and turns the good ones into roster changes. Called piece by piece for a
+    large file; a change repeated anywhere in the file is reported at its second row."""
+
+    def __init__(
+        self,
+        *,
+        agency: Agency,
+        region_code: str,
+        list_date: date,
+        person_key: Callable[[str], str],
+        by_alias: bool,
+    ) -> None:
+        """``by_alias`` reports columns by their 附件3 headings (files) or field names (JSON)."""
+        self._agency = agency
+        self._region_code = region_code
+        self._list_date = list_date
+        self._person_key = person_key
+        self._by_alias = by_alias
+        self._seen: dict[tuple[str, str, str, date], int] = {}
+
+    def check(self, items: Iterable[tuple[int, Mapping[str, object]]]) -> Intake[RosterChangedV1]:
+        intake: Intake[RosterChangedV1] = Intake([], [])
+        agency, by_alias, seen = self._agency, self._by_alias, self._seen
+        allowed = AUTHORITY.get(agency, frozenset())
+        for number, values in items:
+            intake.received += 1
+            row = check_row(number, values, COLUMNS, by_alias, intake.errors)
+            if row is None:
+                continue
+            try:
+                check_authority(agency, row["category"])
+            except NotAuthorised as exc:
+                column = "人员类别" if by_alias else "category"
+                intake.errors.append(RowError(number, column, "category_authority", str(exc)))
+                continue
+            key = (row["id_number"], row["category"].value, row["change_type"].value, row["effective_date"])
+            if key in seen:
+                column = "身份证号码" if by_alias else "id_number"
+                message = f"same change as row {seen[key]} / 与第{seen[key]}行重复"
+                intake.errors.append(RowError(number, column, "duplicate_row", message))
+                continue
+            seen[key] = number
+            assert row["category"] in allowed
+            # Every field was checked above and has the contract's own type: no second validation.
+            change = RosterChangedV1.trusted(
+                change_id=new_event_id(),
+                person_key=self._person_key(row["id_number"]),  # already validated and normalised
+                region_code=self._region_code,
+                list_date=self._list_date,
+                agency=agency,
+                **row,
+            )
+            intake.changes.append((number, change))
+        return intake
+
+
 def validate(
-    items: Iterable[tuple[int, dict[str, Any]]],
+    items: Iterable[tuple[int, Mapping[str, object]]],
     *,
     agency: Agency,
     region_code: str,
@@ -68,40 +125,12 @@ def validate(
     person_key: Callable[[str], str],
     by_alias: bool,
 ) -> Intake[RosterChangedV1]:
-    """Check every row; ``by_alias`` reports columns by their 附件3 headings (files) or field names (JSON)."""
-    intake: Intake[RosterChangedV1] = Intake([], [])
-    seen: dict[tuple[str, str, str, date], int] = {}
-    allowed = AUTHORITY.get(agency, frozenset())
-    for number, values in items:
-        row = check_row(number, values, COLUMNS, by_alias, intake.errors)
-        if row is None:
-            continue
-        try:
-            check_authority(agency, row["category"])
-        except NotAuthorised as exc:
-            column = "人员类别" if by_alias else "category"
-            intake.errors.append(RowError(number, column, "category_authority", str(exc)))
-            continue
-        key = (row["id_number"], row["category"].value, row["change_type"].value, row["effective_date"])
-        if key in seen:
-            column = "身份证号码" if by_alias else "id_number"
-            message = f"same change as row {seen[key]} / 与第{seen[key]}行重复"
-            intake.errors.append(RowError(number, column, "duplicate_row", message))
-            continue
-        seen[key] = number
-        assert row["category"] in allowed
-        # Every field was checked above and has the contract's own type: no second validation.
-        change = RosterChangedV1.trusted(
-            change_id=new_event_id(),
-            person_key=person_key(row["id_number"]),  # already validated and normalised
-            region_code=region_code,
-            list_date=list_date,
-            agency=agency,
-            **row,
-        )
-        intake.changes.append((number, change))
-    return intake
+    """Check every row at once (see ``RosterChecker``)."""
+    checker = RosterChecker(
+        agency=agency, region_code=region_code, list_date=list_date, person_key=person_key, by_alias=by_alias
+    )
+    return checker.check(items)
 
 
-def sheet_items(rows: Iterable[SheetRow]) -> Iterable[tuple[int, dict[str, Any]]]:
+def sheet_items(rows: Iterable[SheetRow]) -> Iterator[tuple[int, Mapping[str, object]]]:
     return ((r.number, r.values) for r in rows)

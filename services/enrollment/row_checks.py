@@ -35,6 +35,7 @@ class Intake(Generic[T]):
 
     changes: list[tuple[int, T]]
     errors: list[RowError]
+    received: int = 0  # rows looked at
 
     @property
     def rejected_rows(self) -> int:
