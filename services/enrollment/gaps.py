@@ -83,6 +83,8 @@ async def open_gaps(
     if skip is None:
         skip = await covered_or_open(uow, (c.person_key for c in candidates))
     rows = []
+    # The event above is the push; it leaves with this transaction's commit.
+    pushed_at = utcnow_column_default()
     # One roster file shares its county and list date: each deadline is worked out once, not once per row.
     deadlines: dict[tuple[str, date], tuple[date | None, bool]] = {}
     for c in candidates:
@@ -118,12 +120,11 @@ async def open_gaps(
                 "name": c.name,
                 "year": c.year,
                 "region_code": c.region_code,
-                "kind": kind.value,
+                "kind": kind,
                 "opened_on": c.opened_on,
                 "due_on": due,
                 "due_provisional": provisional,
-                # The event above is the push; it leaves with this transaction's commit.
-                "pushed_at": utcnow_column_default(),
+                "pushed_at": pushed_at,
                 "closed_on": None,
             }
         )

@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from libs.common.categories import Category
 from libs.common.db import among, bulk_insert, utcnow_column_default
 from libs.common.messaging.contracts.enrollment import ChangeType, EnrollmentChangedV1, GapKind, RosterChangedV1
 from libs.common.messaging.unit_of_work import UnitOfWork
@@ -15,12 +16,13 @@ from services.enrollment.domain import COVERED, VULNERABLE, check_authority, enr
 from services.enrollment.gaps import Candidate, GapRules, close_gaps, covered_or_open, open_gaps
 from services.enrollment.tables import category_periods, enrollments, roster_changes
 
-ChangeKey = tuple[str, str, str, date]
+ChangeKey = tuple[str, Category, ChangeType, date]
 _WRITE_CHUNK = 10_000
 
 
 def _key(change: RosterChangedV1) -> ChangeKey:
-    return (change.person_key, change.category.value, change.change_type.value, change.effective_date)
+    # The enums themselves (StrEnum): .value is a Python-level property, a million calls in a large import.
+    return (change.person_key, change.category, change.change_type, change.effective_date)
 
 
 async def _recorded(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> set[ChangeKey]:
@@ -28,7 +30,9 @@ async def _recorded(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> set[
     found: set[ChangeKey] = set()
     for where in among(uow.conn, r.person_key, sorted({c.person_key for c in changes})):
         rows = await uow.conn.execute(sa.select(r.person_key, r.category, r.change_type, r.effective_date).where(where))
-        found.update((row.person_key, row.category, row.change_type, row.effective_date) for row in rows)
+        found.update(
+            (row.person_key, Category(row.category), ChangeType(row.change_type), row.effective_date) for row in rows
+        )
     return found
 
 
@@ -88,7 +92,7 @@ async def record_roster_changes(
 
 async def _apply_categories(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> None:
     adds = [
-        {"person_key": c.person_key, "category": c.category.value, "valid_from": c.effective_date, "valid_to": None}
+        {"person_key": c.person_key, "category": c.category, "valid_from": c.effective_date, "valid_to": None}
         for c in changes
         if c.change_type is ChangeType.ADDED
     ]

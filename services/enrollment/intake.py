@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BeforeValidator
 
 from libs.common.agencies import Agency
-from libs.common.categories import parse_category
+from libs.common.categories import Category, parse_category
 from libs.common.dates import parse_office_date
 from libs.common.messaging.contracts.enrollment import ChangeType, RosterChangedV1
 from libs.common.messaging.envelope import new_event_id
@@ -78,7 +78,7 @@ class RosterChecker:
         self._list_date = list_date
         self._person_key = person_key
         self._by_alias = by_alias
-        self._seen: dict[tuple[str, str, str, date], int] = {}
+        self._seen: dict[tuple[str, Category, ChangeType, date], int] = {}
 
     def check(self, items: Iterable[tuple[int, Mapping[str, object]]]) -> Intake[RosterChangedV1]:
         intake: Intake[RosterChangedV1] = Intake([], [])
@@ -95,7 +95,7 @@ class RosterChecker:
                 column = "人员类别" if by_alias else "category"
                 intake.errors.append(RowError(number, column, "category_authority", str(exc)))
                 continue
-            key = (row["id_number"], row["category"].value, row["change_type"].value, row["effective_date"])
+            key = (row["id_number"], row["category"], row["change_type"], row["effective_date"])
             if key in seen:
                 column = "身份证号码" if by_alias else "id_number"
                 message = f"same change as row {seen[key]} / 与第{seen[key]}行重复"
