@@ -14,6 +14,7 @@ from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.enrollment.api import router
 from services.enrollment.enrollment_api import router as enrollment_router
+from services.enrollment.enrollment_files_api import router as enrollment_files_router
 from services.enrollment.gaps import GapRules
 from services.enrollment.ledger_api import router as ledger_router
 from services.enrollment.roster_api import router as roster_router
@@ -36,7 +37,15 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         runtime,
         title="safetynet enrollment (参保与困难人口名单)",
         description="Takes roster changes (附件3) from the identity-holding agencies and publishes roster.changed.",
-        routers=[router, roster_router, enrollment_router, ledger_router, subsidy_router, waiting_router],
+        routers=[
+            router,
+            roster_router,
+            enrollment_router,
+            enrollment_files_router,
+            ledger_router,
+            subsidy_router,
+            waiting_router,
+        ],
     )
     app.state.gap_rules = GapRules(load_book(settings.policies_dir), WorkingCalendar.from_file(settings.holidays_file))
     return app

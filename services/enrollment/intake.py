@@ -6,7 +6,7 @@ good rows are taken and the bad ones returned; never half of it by accident.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Annotated
 
@@ -19,7 +19,6 @@ from libs.common.messaging.contracts.enrollment import ChangeType, RosterChanged
 from libs.common.messaging.envelope import new_event_id
 from libs.common.rules import RuleViolation
 from services.enrollment.domain import AUTHORITY, NotAuthorised, check_authority
-from services.enrollment.roster_file import SheetRow
 from services.enrollment.row_checks import (
     Column,
     Intake,
@@ -31,7 +30,7 @@ from services.enrollment.row_checks import (
     required_text,
 )
 
-__all__ = ["ChangeTypeField", "Intake", "OfficeDate", "RosterChecker", "RowError", "sheet_items", "validate"]
+__all__ = ["ChangeTypeField", "Intake", "OfficeDate", "RosterChecker", "RowError", "validate"]
 
 _LABELS = {"新增": ChangeType.ADDED, "退出": ChangeType.EXITED}
 _CODES = {t.value: t for t in ChangeType}
@@ -130,7 +129,3 @@ def validate(
         agency=agency, region_code=region_code, list_date=list_date, person_key=person_key, by_alias=by_alias
     )
     return checker.check(items)
-
-
-def sheet_items(rows: Iterable[SheetRow]) -> Iterator[tuple[int, Mapping[str, object]]]:
-    return ((r.number, r.values) for r in rows)

@@ -10,16 +10,14 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from libs.common import regions
-from libs.common.auth import Principal, allow, require_region
+from libs.common.auth import Principal, allow
 from libs.common.clock import china_today
 from libs.common.deps import Runtime
 from libs.common.messaging.contracts.enrollment import RosterChangedV1
-from libs.common.problems import Problem
-from services.enrollment import handlers, uploads
+from services.enrollment import handlers, sheets, uploads
 from services.enrollment.deps import Rules
 from services.enrollment.domain import AUTHORITY
-from services.enrollment.intake import RosterChecker, sheet_items
+from services.enrollment.intake import RosterChecker
 from services.enrollment.roster_file import read_rows, template
 from services.enrollment.uploads import XLSX, RowErrorOut
 
@@ -41,19 +39,6 @@ class BatchIn(BaseModel):
     partial: bool = Field(default=False, description="take the good rows and return the bad ones")
     region_code: str | None = Field(default=None, pattern=r"^\d{6}$")
     list_date: date | None = None
-
-
-def _county(principal: Principal, region_code: str | None) -> str:
-    if region_code is not None:
-        require_region(principal, region_code)
-        return region_code
-    if regions.specificity(principal.region_code) == 6:
-        return principal.region_code
-    raise Problem(
-        422, "validation", "Request is not valid / 请求数据有误",
-        "region_code is required for a city- or province-level token / 请指定县级行政区划代码",
-        errors=[{"field": "region_code", "rule": "county_required", "message": "required"}],
-    )  # fmt: skip
 
 
 async def _take(
@@ -93,7 +78,7 @@ def _checker(
 @router.post("/roster/changes/batch", response_model=IntakeReport)
 async def post_roster_batch(body: BatchIn, principal: RosterAgency, runtime: Runtime, rules: Rules) -> IntakeReport:
     """Record many roster changes at once; all rows are checked first (per-item report)."""
-    checker = _checker(runtime, principal, _county(principal, body.region_code), body.list_date, by_alias=False)
+    checker = _checker(runtime, principal, uploads.county(principal, body.region_code), body.list_date, by_alias=False)
     return await _take(runtime, rules, enumerate(body.changes, start=1), checker, body.partial)
 
 
@@ -108,10 +93,10 @@ async def post_roster_file(
     list_date: Annotated[date | None, Query(description="date the list is provided; default today")] = None,
 ) -> IntakeReport:
     """Import a 附件3 file (困难人口动态调整名单); a file with bad rows is rejected with a per-row report."""
-    checker = _checker(runtime, principal, _county(principal, region_code), list_date, by_alias=True)
+    checker = _checker(runtime, principal, uploads.county(principal, region_code), list_date, by_alias=True)
     data = await uploads.read_upload(file)
     # Read and checked piece by piece off the event loop, so consumers and other requests go on.
-    return await _take(runtime, rules, sheet_items(read_rows(data)), checker, partial)
+    return await _take(runtime, rules, sheets.items(read_rows(data)), checker, partial)
 
 
 @router.get("/roster/template.xlsx", response_class=Response)

@@ -17,9 +17,11 @@ from typing import TypeVar
 from fastapi import UploadFile
 from pydantic import BaseModel, Field
 
+from libs.common import regions
+from libs.common.auth import Principal, require_region
 from libs.common.problems import Problem
-from services.enrollment.roster_file import FileProblem
 from services.enrollment.row_checks import Intake, RowError
+from services.enrollment.sheets import FileProblem
 
 T = TypeVar("T")
 X = TypeVar("X")
@@ -50,6 +52,20 @@ class Taken:
 
     def error_items(self) -> list[RowErrorOut]:
         return [RowErrorOut(**e.__dict__) for e in self.errors]
+
+
+def county(principal: Principal, region_code: str | None) -> str:
+    """The county a table is for: the one asked for (within the caller's region), else the caller's own county."""
+    if region_code is not None:
+        require_region(principal, region_code)
+        return region_code
+    if regions.specificity(principal.region_code) == 6:
+        return principal.region_code
+    raise Problem(
+        422, "validation", "Request is not valid / 请求数据有误",
+        "region_code is required for a city- or province-level token / 请指定县级行政区划代码",
+        errors=[{"field": "region_code", "rule": "county_required", "message": "required"}],
+    )  # fmt: skip
 
 
 async def read_upload(file: UploadFile) -> bytes:
