@@ -54,11 +54,8 @@ async def post_enrollment_file(
             await uow.flush()
             return changed
 
-        items = sheets.items(enrollment_file.read_rows(data))
-        taken = await uploads.take(uploads.pieces(items, checker.check), write, partial=partial)
-        if (problem := uploads.refused(taken, partial, kind="enrollment", what="参保登记")) is not None:
-            raise problem
-        await uow.commit()
+        next_piece = uploads.pieces(sheets.items(enrollment_file.read_rows(data)), checker.check)
+        taken = await uploads.take(uow, next_piece, write, partial=partial, kind="enrollment", what="参保登记")
     return EnrollmentFileReport(
         received=taken.received,
         changed=taken.new,

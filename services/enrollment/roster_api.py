@@ -50,10 +50,8 @@ async def _take(
         async def write(changes: Sequence[RosterChangedV1]) -> int:
             return len(await writer.write(changes))
 
-        taken = await uploads.take(uploads.pieces(items, checker.check), write, partial=partial)
-        if (problem := uploads.refused(taken, partial, kind="roster", what="名单")) is not None:
-            raise problem
-        await uow.commit()
+        next_piece = uploads.pieces(items, checker.check)
+        taken = await uploads.take(uow, next_piece, write, partial=partial, kind="roster", what="名单")
     return IntakeReport(
         received=taken.received,
         recorded=taken.new,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from libs.common import regions
 from libs.common.auth import Principal, require_region
+from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.problems import Problem
 from services.enrollment.row_checks import Intake, RowError
 from services.enrollment.sheets import FileProblem
@@ -95,13 +96,16 @@ def pieces(
 
 
 async def take(
+    uow: UnitOfWork,
     next_piece: Callable[[], Intake[T] | None],
     write: Callable[[Sequence[T]], Awaitable[int]],
     *,
     partial: bool,
+    kind: str,
+    what: str,
 ) -> Taken:
-    """Check every piece and write its good rows while the table is still acceptable. The caller then raises
-    ``refused(...)`` if there is one (its unit of work rolls back) and commits otherwise."""
+    """Check every piece and write its good rows while the table is still acceptable; then commit, or raise the
+    per-row 422 (``kind``-rows-invalid, ``what`` naming the table in Chinese) and let the unit of work roll back."""
     taken = Taken()
     # The next piece is parsed and checked in a thread while this one is written.
     pending = asyncio.ensure_future(asyncio.to_thread(next_piece))
@@ -116,15 +120,11 @@ async def take(
             taken.new += await write([change for _, change in piece.changes])
     finally:
         pending.cancel()  # after a failed write: the thread finishes its piece, and nobody asks for another
+    if taken.errors and not partial:
+        raise Problem(
+            422, f"{kind}-rows-invalid", f"Rows are not valid; nothing was recorded / {what}有误, 未导入",
+            f"{taken.rejected_rows} of {taken.received} rows have errors; fix them or send with partial=true",
+            errors=[{"row": e.row, "field": e.column, "rule": e.rule, "message": e.message} for e in taken.errors],
+        )  # fmt: skip
+    await uow.commit()
     return taken
-
-
-def refused(taken: Taken, partial: bool, *, kind: str, what: str) -> Problem | None:
-    """The 422 for a table with bad rows sent without ``partial``; None when it may be committed."""
-    if not taken.errors or partial:
-        return None
-    return Problem(
-        422, f"{kind}-rows-invalid", f"Rows are not valid; nothing was recorded / {what}有误, 未导入",
-        f"{taken.rejected_rows} of {taken.received} rows have errors; fix them or send with partial=true",
-        errors=[{"row": e.row, "field": e.column, "rule": e.rule, "message": e.message} for e in taken.errors],
-    )  # fmt: skip

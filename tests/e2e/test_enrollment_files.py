@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from libs.common.idcard import make_id_number
 from services.enrollment.enrollment_file import HEADERS, TITLE
 from tests.conftest import make_settings
+from tests.e2e import roster_files
 from tests.e2e.system import Api, system
 
 CA = {"Authorization": "Bearer dev-civil_affairs-141123"}
@@ -40,17 +41,8 @@ def rows(count: int, status: str = "已缴费") -> list[list[object]]:
     return [[i + 1, f"参保人{i}", person(i), 2026, "一档", status, "2026-10-15"] for i in range(count)]
 
 
-def xlsx(body: Sequence[Sequence[object]], headers: Sequence[str] = HEADERS) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.append([TITLE])
-    sheet.append(list(headers))
-    for row in body:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def xlsx(body: Sequence[Sequence[object]]) -> bytes:
+    return roster_files.xlsx(body, title=TITLE, headers=HEADERS)
 
 
 async def upload(api: Api, data: bytes, name: str = "参保登记.xlsx", **params: Any) -> Any:
@@ -160,8 +152,6 @@ async def test_only_medical_security_sends_enrollment_files_and_reads_the_templa
 
 
 async def test_a_roster_file_sent_as_an_enrollment_file_is_refused_naming_the_missing_columns(api: Api) -> None:
-    from tests.e2e import roster_files
-
     response = await upload(api, roster_files.xlsx(roster_files.rows(2)))
     assert response.status_code == 422
     assert "参保年度" in response.json()["detail"] and "缺少列" in response.json()["detail"]
