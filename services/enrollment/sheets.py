@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
@@ -55,7 +56,7 @@ def items(rows: Iterable[SheetRow]) -> Iterator[tuple[int, Mapping[str, object]]
     return ((r.number, r.values) for r in rows)
 
 
-def _rows_from(table: Iterator[tuple[object, ...]], layout: Layout) -> Iterator[SheetRow]:
+def _rows_from(table: Iterator[Sequence[object]], layout: Layout) -> Iterator[SheetRow]:
     canonical = layout.canonical()
     columns: dict[int, str] | None = None
     for number, cells in enumerate(table, start=1):
@@ -66,12 +67,20 @@ def _rows_from(table: Iterator[tuple[object, ...]], layout: Layout) -> Iterator[
                 if missing:
                     raise FileProblem(f"row {number}: missing columns {', '.join(missing)} / 缺少列")
                 columns = found
+                key_at = next(i for i, h in found.items() if h == layout.key)
+                headings, pick, width = list(found.values()), operator.itemgetter(*found), max(found) + 1
             elif number >= _HEADER_SEARCH_ROWS:
                 break
             continue
-        if all(c is None or str(c).strip() == "" for c in cells):
+        # A row with its key cell filled is not blank: the cell-by-cell test only for the others.
+        key_cell = cells[key_at] if key_at < len(cells) else None
+        if (key_cell is None or str(key_cell).strip() == "") and all(c is None or str(c).strip() == "" for c in cells):
             continue
-        yield SheetRow(number, {h: cells[i] if i < len(cells) else None for i, h in columns.items()})
+        if len(cells) >= width:
+            values = pick(cells)
+            yield SheetRow(number, dict(zip(headings, values if len(headings) > 1 else (values,), strict=True)))
+        else:  # a short row (CSV): the missing cells are empty
+            yield SheetRow(number, {h: cells[i] if i < len(cells) else None for i, h in columns.items()})
     if columns is None:
         raise FileProblem(f"no header row with {layout.key} in the first {_HEADER_SEARCH_ROWS} rows / 未找到表头")
 
@@ -94,10 +103,10 @@ def read_rows(data: bytes, layout: Layout) -> Iterator[SheetRow]:
             table = sheet.to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own error kinds for a damaged file
             raise FileProblem(f"not a readable XLSX file: {exc} / 无法读取的Excel文件") from exc
-        yield from _rows_from((tuple(r) for r in table), layout)
+        yield from _rows_from(iter(table), layout)
         return
     reader = csv.reader(io.StringIO(_csv_text(data)))
-    yield from _rows_from((tuple(r) for r in reader), layout)
+    yield from _rows_from(reader, layout)
 
 
 def template(layout: Layout) -> bytes:
