@@ -48,9 +48,7 @@ async def post_enrollment_file(
     async with runtime.uow() as uow:
 
         async def write(changes: Sequence[EnrollmentChangedV1]) -> int:
-            changed = 0
-            for change in changes:
-                changed += await handlers.record_enrollment(uow, change, rules, commit=False)
+            changed = await handlers.record_enrollments(uow, changes, rules)
             await uow.flush()
             return changed
 

@@ -132,11 +132,14 @@ async def open_gaps(
     return len(rows)
 
 
-async def close_gaps(uow: UnitOfWork, person_key: str, year: int, on: date) -> int:
+async def close_gaps(uow: UnitOfWork, closing: Sequence[tuple[str, int, date]]) -> None:
+    """Close the open gap of each (person, year) as of the date given: one statement for the whole list."""
+    if not closing:
+        return
     g = enrollment_gaps.c
-    result = await uow.conn.execute(
+    await uow.conn.execute(
         enrollment_gaps.update()
-        .where(g.person_key == person_key, g.year == year, g.closed_on.is_(None))
-        .values(closed_on=on)
+        .where(g.person_key == sa.bindparam("key"), g.year == sa.bindparam("of_year"), g.closed_on.is_(None))
+        .values(closed_on=sa.bindparam("on")),
+        [{"key": person, "of_year": year, "on": on} for person, year, on in closing],
     )
-    return int(result.rowcount or 0)

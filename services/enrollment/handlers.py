@@ -11,7 +11,6 @@ from libs.common.categories import Category
 from libs.common.db import among, bulk_insert, utcnow_column_default
 from libs.common.messaging.contracts.enrollment import ChangeType, EnrollmentChangedV1, GapKind, RosterChangedV1
 from libs.common.messaging.unit_of_work import UnitOfWork
-from libs.common.read_models.categories import categories_on
 from services.enrollment.domain import COVERED, VULNERABLE, check_authority, enrollment_year, lapse_kind
 from services.enrollment.gaps import Candidate, GapRules, close_gaps, covered_or_open, open_gaps
 from services.enrollment.tables import category_periods, enrollments, roster_changes
@@ -135,38 +134,76 @@ def _candidate(change: RosterChangedV1) -> Candidate:
 async def record_enrollment(
     uow: UnitOfWork, change: EnrollmentChangedV1, rules: GapRules, *, commit: bool = True
 ) -> bool:
-    """Record a person's enrollment for a year; publish enrollment.changed when it changed. Enrolling closes
-    the year's gap; a lapse (脱保/断保) of a person holding a vulnerable category opens one."""
-    e = enrollments.c
-    where = (e.person_key == change.person_key) & (e.year == change.year)
-    current = (await uow.conn.execute(sa.select(e.tier, e.status).where(where))).first()
-    if current is not None and (current.tier, current.status) == (change.tier, change.status.value):
-        return False
-    values = {
-        "id_number": change.id_number,
-        "name": change.name,
-        "region_code": change.region_code,
-        "tier": change.tier,
-        "status": change.status.value,
-        "effective_date": change.effective_date,
-        "updated_at": utcnow_column_default(),
-    }
-    if current is None:
-        await uow.conn.execute(enrollments.insert().values(person_key=change.person_key, year=change.year, **values))
-    else:
-        await uow.conn.execute(enrollments.update().where(where).values(**values))
-    uow.publish(change, subject=change.person_key)
-    if change.status in COVERED:
-        await close_gaps(uow, change.person_key, change.year, change.effective_date)
-    elif (kind := lapse_kind(change.status)) is not None:
-        held = await categories_on(uow.conn, category_periods, change.person_key, change.effective_date)
-        vulnerable = tuple(sorted(held & VULNERABLE))
-        if vulnerable:
-            candidate = Candidate(
-                change.person_key, change.id_number, change.name, change.region_code, None, None,
-                change.year, vulnerable, change.effective_date,
-            )  # fmt: skip
-            await open_gaps(uow, rules, kind, [candidate])
+    """Record one person's enrollment for a year (see ``record_enrollments``); True when it changed."""
+    changed = await record_enrollments(uow, [change], rules) == 1
     if commit:  # a batch commits once, after all its items
         await uow.commit()
-    return True
+    return changed
+
+
+async def record_enrollments(uow: UnitOfWork, changes: Sequence[EnrollmentChangedV1], rules: GapRules) -> int:
+    """Record enrollments in order; publish enrollment.changed for each that changed. Enrolling closes the year's
+    gap; a lapse (脱保/断保) of a person holding a vulnerable category opens one. Set-based: a few statements for
+    the whole list, so a county's enrollment file is not a round trip per row. Returns how many changed; the
+    caller commits."""
+    first: list[EnrollmentChangedV1] = []
+    later: list[EnrollmentChangedV1] = []
+    seen: set[tuple[str, int]] = set()
+    for change in changes:  # the same person and year again (a JSON batch may do that) goes in a later round
+        key = (change.person_key, change.year)
+        (later if key in seen else first).append(change)
+        seen.add(key)
+    changed = await _record_distinct(uow, first, rules)
+    return changed + (await record_enrollments(uow, later, rules) if later else 0)
+
+
+async def _record_distinct(uow: UnitOfWork, changes: Sequence[EnrollmentChangedV1], rules: GapRules) -> int:
+    e = enrollments.c
+    current: dict[tuple[str, int], tuple[int, str]] = {}
+    for where in among(uow.conn, e.person_key, sorted({c.person_key for c in changes})):
+        rows = await uow.conn.execute(sa.select(e.person_key, e.year, e.tier, e.status).where(where))
+        current.update(((r.person_key, r.year), (r.tier, r.status)) for r in rows)
+    changed = [c for c in changes if current.get((c.person_key, c.year)) != (c.tier, c.status.value)]
+    now = utcnow_column_default()
+    rows_of = [
+        {"person_key": c.person_key, "year": c.year, "id_number": c.id_number, "name": c.name,
+         "region_code": c.region_code, "tier": c.tier, "status": c.status.value,
+         "effective_date": c.effective_date, "updated_at": now}
+        for c in changed
+    ]  # fmt: skip
+    await bulk_insert(uow.conn, enrollments, [r for r in rows_of if (r["person_key"], r["year"]) not in current])
+    updates = [{f"new_{k}": v for k, v in r.items()} for r in rows_of if (r["person_key"], r["year"]) in current]
+    if updates:
+        # Bound names differ from the column names: SQLAlchemy reserves those for the SET clause.
+        columns = ("id_number", "name", "region_code", "tier", "status", "effective_date", "updated_at")
+        await uow.conn.execute(
+            enrollments.update()
+            .where(e.person_key == sa.bindparam("new_person_key"), e.year == sa.bindparam("new_year"))
+            .values({name: sa.bindparam(f"new_{name}") for name in columns}),
+            updates,
+        )
+    for change in changed:
+        uow.publish(change, subject=change.person_key)
+    await close_gaps(uow, [(c.person_key, c.year, c.effective_date) for c in changed if c.status in COVERED])
+    await _open_lapse_gaps(uow, rules, [c for c in changed if lapse_kind(c.status) is not None])
+    return len(changed)
+
+
+async def _open_lapse_gaps(uow: UnitOfWork, rules: GapRules, lapses: Sequence[EnrollmentChangedV1]) -> None:
+    """A gap for each lapsed person who held a vulnerable category on the day of the lapse."""
+    p = category_periods.c
+    periods: dict[str, list[tuple[Category, date, date | None]]] = {}
+    for where in among(uow.conn, p.person_key, sorted({c.person_key for c in lapses})):
+        rows = await uow.conn.execute(sa.select(p.person_key, p.category, p.valid_from, p.valid_to).where(where))
+        for r in rows:
+            periods.setdefault(r.person_key, []).append((Category(r.category), r.valid_from, r.valid_to))
+    by_kind: dict[GapKind, list[Candidate]] = {}
+    for c in lapses:
+        on, kind = c.effective_date, lapse_kind(c.status)
+        held = {cat for cat, start, end in periods.get(c.person_key, ()) if start <= on and (end is None or on < end)}
+        vulnerable = tuple(sorted(held & VULNERABLE))
+        if vulnerable and kind is not None:
+            candidate = Candidate(c.person_key, c.id_number, c.name, c.region_code, None, None, c.year, vulnerable, on)
+            by_kind.setdefault(kind, []).append(candidate)
+    for kind, candidates in by_kind.items():
+        await open_gaps(uow, rules, kind, candidates)
