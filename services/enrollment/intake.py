@@ -1,7 +1,7 @@
 """Roster intake: rows of 附件3 (or JSON items) → roster changes, or a per-row report of what is wrong.
 
-All rows are checked before anything is written, so a file is taken whole, or (when the caller asks) its
-good rows are taken and the bad ones returned; never half of it by accident.
+Every row is checked and all are taken in one transaction, so a file is taken whole, or (when the caller
+asks) its good rows are taken and the bad ones returned; never half of it by accident (see ``uploads.take``).
 """
 
 from __future__ import annotations

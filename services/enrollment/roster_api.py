@@ -75,7 +75,7 @@ def _checker(
 
 @router.post("/roster/changes/batch", response_model=IntakeReport)
 async def post_roster_batch(body: BatchIn, principal: RosterAgency, runtime: Runtime, rules: Rules) -> IntakeReport:
-    """Record many roster changes at once; all rows are checked first (per-item report)."""
+    """Record many roster changes at once, all or (``partial``) the good ones, with a per-item report."""
     checker = _checker(runtime, principal, uploads.county(principal, body.region_code), body.list_date, by_alias=False)
     return await _take(runtime, rules, enumerate(body.changes, start=1), checker, body.partial)
 
