@@ -6,7 +6,6 @@ and never put it in an error message, a log line or a message-broker key.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import operator
@@ -145,7 +144,8 @@ def person_key(id_number: str, secret: bytes, *, validated: bool = False) -> str
         raise ValueError("person_key needs a non-empty secret")
     # ``validated``: the caller passes the output of validate_id_number (a bulk import checks each number once).
     number = id_number if validated else validate_id_number(id_number)
-    return hmac.new(secret, number.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+    # hmac.digest: the one-shot C path, a third of hmac.new(...).hexdigest()'s cost, same bytes.
+    return hmac.digest(secret, number.encode("ascii"), "sha256").hex()[:32]
 
 
 def make_id_number(region: str, birth: date, seq: int) -> str:
@@ -159,7 +159,8 @@ def make_id_number(region: str, birth: date, seq: int) -> str:
 
 
 def _normalise(value: str) -> str:
-    number = _WHITESPACE.sub("", value)
+    # Most numbers arrive clean (letters and digits only): no regular expression for those.
+    number = value if value.isalnum() else _WHITESPACE.sub("", value)
     if number.endswith("x"):
         number = number[:-1] + "X"
     return number

@@ -15,6 +15,7 @@ from libs.common.web import create_app
 from services.enrollment.api import router
 from services.enrollment.consumers import handler_table
 from services.enrollment.enrollment_api import router as enrollment_router
+from services.enrollment.enrollment_files_api import router as enrollment_files_router
 from services.enrollment.gaps import GapRules
 from services.enrollment.ledger_api import router as ledger_router
 from services.enrollment.push_deadlines_api import router as push_deadlines_router
@@ -42,6 +43,7 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
             router,
             roster_router,
             enrollment_router,
+            enrollment_files_router,
             ledger_router,
             subsidy_router,
             waiting_router,

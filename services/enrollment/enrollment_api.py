@@ -105,10 +105,8 @@ async def post_enrollment_batch(
             422, "enrollment-rows-invalid", "Items are not valid; nothing was recorded / 数据有误, 未导入",
             f"{len({e['row'] for e in errors})} of {len(body.records)} items have errors", errors=errors,
         )  # fmt: skip
-    changed = 0
     async with runtime.uow() as uow:
-        for change in changes:
-            changed += await handlers.record_enrollment(uow, change, rules, commit=False)
+        changed = await handlers.record_enrollments(uow, changes, rules)
         await uow.commit()
     return EnrollmentBatchOut(
         received=len(body.records),

@@ -1,152 +1,131 @@
 """Roster intake: rows of 附件3 (or JSON items) → roster changes, or a per-row report of what is wrong.
 
-All rows are checked before anything is written, so a file is taken whole, or (when the caller asks) its
-good rows are taken and the bad ones returned; never half of it by accident.
+Every row is checked and all are taken in one transaction, so a file is taken whole, or (when the caller
+asks) its good rows are taken and the bad ones returned; never half of it by accident (see ``uploads.take``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator
 
 from libs.common.agencies import Agency
-from libs.common.categories import CategoryField
+from libs.common.categories import Category, parse_category
 from libs.common.dates import parse_office_date
-from libs.common.idcard import IdNumber
 from libs.common.messaging.contracts.enrollment import ChangeType, RosterChangedV1
 from libs.common.messaging.envelope import new_event_id
 from libs.common.rules import RuleViolation
 from services.enrollment.domain import AUTHORITY, NotAuthorised, check_authority
-from services.enrollment.roster_file import SheetRow
+from services.enrollment.row_checks import (
+    Column,
+    Intake,
+    RowError,
+    check_row,
+    id_number,
+    office_date,
+    optional_text,
+    required_text,
+)
 
-_CHANGE_TYPES = {"新增": ChangeType.ADDED, "退出": ChangeType.EXITED}
+__all__ = ["ChangeTypeField", "Intake", "OfficeDate", "RosterChecker", "RowError", "validate"]
 
-
-def _change_type(value: object) -> object:
-    return _CHANGE_TYPES.get(value.strip(), value) if isinstance(value, str) else value
-
-
-def _text(value: object) -> object:
-    return None if value is None or str(value).strip() == "" else str(value).strip()
-
-
-def _id_text(value: object) -> object:
-    if isinstance(value, int | float):
-        # Excel keeps 15 significant digits of a number: the last digits of the ID are already gone.
-        raise RuleViolation(
-            "id_as_text",
-            "ID number stored as a number has lost digits: format the column as text / 身份证号码列须为文本格式",
-        )
-    return str(value).strip() if value is not None else value
+_LABELS = {"新增": ChangeType.ADDED, "退出": ChangeType.EXITED}
+_CODES = {t.value: t for t in ChangeType}
 
 
-Text = Annotated[str | None, BeforeValidator(_text)]
+def change_type(value: object) -> ChangeType:
+    """新增/退出 (surrounding blanks ignored), or the codes added/exited exactly as written."""
+    if isinstance(value, str) and (found := _LABELS.get(value.strip()) or _CODES.get(value)) is not None:
+        return found
+    raise RuleViolation("enum", "Input should be 'added' or 'exited'")
+
+
 OfficeDate = Annotated[date, BeforeValidator(parse_office_date)]
-ChangeTypeField = Annotated[ChangeType, BeforeValidator(_change_type)]  # 新增/退出 or added/exited
+ChangeTypeField = Annotated[ChangeType, BeforeValidator(change_type)]  # 新增/退出 or added/exited
+
+# One 附件3 row: JSON field name, the attachment's column heading, and the check.
+COLUMNS = (
+    Column("township", "乡（镇）", optional_text, required=False),
+    Column("village", "行政村", optional_text, required=False),
+    Column("name", "姓名", required_text),
+    Column("id_number", "身份证号码", id_number),
+    Column("change_type", "动态调整类型", change_type),
+    Column("category", "人员类别", parse_category),
+    Column("effective_date", "动态调整时间", office_date),
+)
 
 
-class RosterRow(BaseModel):
-    """One 附件3 row, validated; field aliases are the attachment's column headings."""
+class RosterChecker:
+    """Checks 附件3 rows (or JSON items) and turns the good ones into roster changes. Called piece by piece for a
+    large file; a change repeated anywhere in the file is reported at its second row."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    def __init__(
+        self,
+        *,
+        agency: Agency,
+        region_code: str,
+        list_date: date,
+        person_key: Callable[[str], str],
+        by_alias: bool,
+    ) -> None:
+        """``by_alias`` reports columns by their 附件3 headings (files) or field names (JSON)."""
+        self._agency = agency
+        self._region_code = region_code
+        self._list_date = list_date
+        self._person_key = person_key
+        self._by_alias = by_alias
+        self._seen: dict[tuple[str, Category, ChangeType, date], int] = {}
 
-    township: Text = Field(default=None, alias="乡（镇）", max_length=100)
-    village: Text = Field(default=None, alias="行政村", max_length=100)
-    name: Annotated[str, BeforeValidator(_text)] = Field(alias="姓名", min_length=1, max_length=100)
-    id_number: Annotated[IdNumber, BeforeValidator(_id_text)] = Field(alias="身份证号码")
-    change_type: ChangeTypeField = Field(alias="动态调整类型")
-    category: CategoryField = Field(alias="人员类别")
-    effective_date: OfficeDate = Field(alias="动态调整时间")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str | None
-    rule: str
-    message: str
-
-
-@dataclass
-class Intake:
-    changes: list[tuple[int, RosterChangedV1]]
-    errors: list[RowError]
-
-    @property
-    def rejected_rows(self) -> int:
-        return len({e.row for e in self.errors})
-
-
-_ALIAS = {name: field.alias or name for name, field in RosterRow.model_fields.items()}
-
-
-def _errors(row: int, exc: ValidationError, by_alias: bool) -> list[RowError]:
-    out = []
-    for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else None
-        column = _ALIAS.get(field, field) if by_alias and field else field
-        rule = getattr((err.get("ctx") or {}).get("error"), "rule", None) or str(err["type"])
-        message = str(err["msg"]).removeprefix("Value error, ")
-        out.append(RowError(row, column, rule, message))
-    return out
+    def check(self, items: Iterable[tuple[int, Mapping[str, object]]]) -> Intake[RosterChangedV1]:
+        intake: Intake[RosterChangedV1] = Intake([], [])
+        agency, by_alias, seen = self._agency, self._by_alias, self._seen
+        allowed = AUTHORITY.get(agency, frozenset())
+        for number, values in items:
+            intake.received += 1
+            row = check_row(number, values, COLUMNS, by_alias, intake.errors)
+            if row is None:
+                continue
+            try:
+                check_authority(agency, row["category"])
+            except NotAuthorised as exc:
+                column = "人员类别" if by_alias else "category"
+                intake.errors.append(RowError(number, column, "category_authority", str(exc)))
+                continue
+            key = (row["id_number"], row["category"], row["change_type"], row["effective_date"])
+            if key in seen:
+                column = "身份证号码" if by_alias else "id_number"
+                message = f"same change as row {seen[key]} / 与第{seen[key]}行重复"
+                intake.errors.append(RowError(number, column, "duplicate_row", message))
+                continue
+            seen[key] = number
+            assert row["category"] in allowed
+            # Every field was checked above and has the contract's own type: no second validation.
+            change = RosterChangedV1.trusted(
+                change_id=new_event_id(),
+                person_key=self._person_key(row["id_number"]),  # already validated and normalised
+                region_code=self._region_code,
+                list_date=self._list_date,
+                agency=agency,
+                **row,
+            )
+            intake.changes.append((number, change))
+        return intake
 
 
 def validate(
-    items: Iterable[tuple[int, dict[str, Any]]],
+    items: Iterable[tuple[int, Mapping[str, object]]],
     *,
     agency: Agency,
     region_code: str,
     list_date: date,
     person_key: Callable[[str], str],
     by_alias: bool,
-) -> Intake:
-    """Check every row; ``by_alias`` reports columns by their 附件3 headings (files) or field names (JSON)."""
-    intake = Intake([], [])
-    seen: dict[tuple[str, str, str, date], int] = {}
-    allowed = AUTHORITY.get(agency, frozenset())
-    for number, values in items:
-        try:
-            row = RosterRow.model_validate(values, by_alias=by_alias, by_name=not by_alias)
-        except ValidationError as exc:
-            intake.errors.extend(_errors(number, exc, by_alias))
-            continue
-        try:
-            check_authority(agency, row.category)
-        except NotAuthorised as exc:
-            column = "人员类别" if by_alias else "category"
-            intake.errors.append(RowError(number, column, "category_authority", str(exc)))
-            continue
-        key = (row.id_number, row.category.value, row.change_type.value, row.effective_date)
-        if key in seen:
-            column = "身份证号码" if by_alias else "id_number"
-            message = f"same change as row {seen[key]} / 与第{seen[key]}行重复"
-            intake.errors.append(RowError(number, column, "duplicate_row", message))
-            continue
-        seen[key] = number
-        assert row.category in allowed
-        # Every field was validated by RosterRow above; constructing without re-validating halves the cost of
-        # a 100,000-row file. (The contract's own types are the same as RosterRow's.)
-        change = RosterChangedV1.model_construct(
-            change_id=new_event_id(),
-            person_key=person_key(row.id_number),  # row.id_number is already validated and normalised
-            id_number=row.id_number,
-            name=row.name,
-            region_code=region_code,
-            township=row.township,
-            village=row.village,
-            change_type=row.change_type,
-            category=row.category,
-            effective_date=row.effective_date,
-            list_date=list_date,
-            agency=agency,
-        )
-        intake.changes.append((number, change))
-    return intake
-
-
-def sheet_items(rows: Iterable[SheetRow]) -> Iterable[tuple[int, dict[str, Any]]]:
-    return ((r.number, r.values) for r in rows)
+) -> Intake[RosterChangedV1]:
+    """Check every row at once (see ``RosterChecker``)."""
+    checker = RosterChecker(
+        agency=agency, region_code=region_code, list_date=list_date, person_key=person_key, by_alias=by_alias
+    )
+    return checker.check(items)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Annotated, Any
 
@@ -11,28 +10,20 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from libs.common import regions
-from libs.common.auth import Principal, allow, require_region
+from libs.common.auth import Principal, allow
 from libs.common.clock import china_today
 from libs.common.deps import Runtime
-from libs.common.problems import Problem
-from services.enrollment import handlers
+from libs.common.messaging.contracts.enrollment import RosterChangedV1
+from services.enrollment import handlers, sheets, uploads
 from services.enrollment.deps import Rules
 from services.enrollment.domain import AUTHORITY
-from services.enrollment.intake import Intake, RowError, sheet_items, validate
-from services.enrollment.roster_file import FileProblem, read_rows, template
+from services.enrollment.intake import RosterChecker
+from services.enrollment.roster_file import read_rows, template
+from services.enrollment.uploads import XLSX, RowErrorOut
 
 router = APIRouter(tags=["roster"])
 RosterAgency = Annotated[Principal, Depends(allow(*AUTHORITY))]
-MAX_UPLOAD = 50 * 1024 * 1024  # a 100,000-row 附件3 is about 5 MB
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class RowErrorOut(BaseModel):
-    row: int = Field(description="row number as shown in Excel (files) or 1-based item number (JSON)")
-    column: str | None
-    rule: str
-    message: str
+Item = tuple[int, Mapping[str, object]]
 
 
 class IntakeReport(BaseModel):
@@ -50,58 +41,43 @@ class BatchIn(BaseModel):
     list_date: date | None = None
 
 
-def _county(principal: Principal, region_code: str | None) -> str:
-    if region_code is not None:
-        require_region(principal, region_code)
-        return region_code
-    if regions.specificity(principal.region_code) == 6:
-        return principal.region_code
-    raise Problem(
-        422, "validation", "Request is not valid / 请求数据有误",
-        "region_code is required for a city- or province-level token / 请指定县级行政区划代码",
-        errors=[{"field": "region_code", "rule": "county_required", "message": "required"}],
-    )  # fmt: skip
+async def _take(
+    runtime: Runtime, rules: Rules, items: Iterable[Item], checker: RosterChecker, partial: bool
+) -> IntakeReport:
+    async with runtime.uow() as uow:
+        writer = handlers.RosterWriter(uow, rules)
 
+        async def write(changes: Sequence[RosterChangedV1]) -> int:
+            return len(await writer.write(changes))
 
-def _report(intake: Intake, received: int, new: int) -> IntakeReport:
+        next_piece = uploads.pieces(items, checker.check)
+        taken = await uploads.take(uow, next_piece, write, partial=partial, kind="roster", what="名单")
     return IntakeReport(
-        received=received,
-        recorded=new,
-        already_recorded=len(intake.changes) - new,
-        rejected_rows=intake.rejected_rows,
-        errors=[RowErrorOut(**e.__dict__) for e in intake.errors],
+        received=taken.received,
+        recorded=taken.new,
+        already_recorded=taken.passed - taken.new,
+        rejected_rows=taken.rejected_rows,
+        errors=taken.error_items(),
     )
 
 
-def _errors_json(errors: Iterable[RowError]) -> list[dict[str, Any]]:
-    return [{"row": e.row, "field": e.column, "rule": e.rule, "message": e.message} for e in errors]
-
-
-async def _take(runtime: Runtime, rules: Rules, intake: Intake, received: int, partial: bool) -> IntakeReport:
-    if intake.errors and not partial:
-        raise Problem(
-            422, "roster-rows-invalid", "Rows are not valid; nothing was recorded / 名单有误, 未导入",
-            f"{intake.rejected_rows} of {received} rows have errors; fix them or send with partial=true",
-            errors=_errors_json(intake.errors),
-        )  # fmt: skip
-    async with runtime.uow() as uow:
-        new = await handlers.record_roster_changes(uow, [c for _, c in intake.changes], rules)
-    return _report(intake, received, len(new))
+def _checker(
+    runtime: Runtime, principal: Principal, county: str, list_date: date | None, by_alias: bool
+) -> RosterChecker:
+    return RosterChecker(
+        agency=principal.agency,
+        region_code=county,
+        list_date=list_date or china_today(),
+        person_key=lambda number: runtime.person_key(number, validated=True),
+        by_alias=by_alias,
+    )
 
 
 @router.post("/roster/changes/batch", response_model=IntakeReport)
 async def post_roster_batch(body: BatchIn, principal: RosterAgency, runtime: Runtime, rules: Rules) -> IntakeReport:
-    """Record many roster changes at once; all rows are checked first (per-item report)."""
-    county = _county(principal, body.region_code)
-    intake = validate(
-        enumerate(body.changes, start=1),
-        agency=principal.agency,
-        region_code=county,
-        list_date=body.list_date or china_today(),
-        person_key=lambda number: runtime.person_key(number, validated=True),
-        by_alias=False,
-    )
-    return await _take(runtime, rules, intake, len(body.changes), body.partial)
+    """Record many roster changes at once, all or (``partial``) the good ones, with a per-item report."""
+    checker = _checker(runtime, principal, uploads.county(principal, body.region_code), body.list_date, by_alias=False)
+    return await _take(runtime, rules, enumerate(body.changes, start=1), checker, body.partial)
 
 
 @router.post("/roster/files", response_model=IntakeReport)
@@ -115,29 +91,10 @@ async def post_roster_file(
     list_date: Annotated[date | None, Query(description="date the list is provided; default today")] = None,
 ) -> IntakeReport:
     """Import a 附件3 file (困难人口动态调整名单); a file with bad rows is rejected with a per-row report."""
-    county = _county(principal, region_code)
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise Problem(413, "too-large", "File too large / 文件过大", f"at most {MAX_UPLOAD // 1024 // 1024} MB")
-
-    def parse() -> tuple[Intake, int]:
-        rows = list(read_rows(data))
-        intake = validate(
-            sheet_items(rows),
-            agency=principal.agency,
-            region_code=county,
-            list_date=list_date or china_today(),
-            person_key=lambda number: runtime.person_key(number, validated=True),
-            by_alias=True,
-        )
-        return intake, len(rows)
-
-    try:
-        # Parsing a large sheet takes seconds: off the event loop, so consumers and other requests go on.
-        intake, received = await asyncio.to_thread(parse)
-    except FileProblem as exc:
-        raise Problem(422, "unreadable-file", "File is not a 附件3 table / 文件格式不符", str(exc)) from exc
-    return await _take(runtime, rules, intake, received, partial)
+    checker = _checker(runtime, principal, uploads.county(principal, region_code), list_date, by_alias=True)
+    data = await uploads.read_upload(file)
+    # Read and checked piece by piece off the event loop, so consumers and other requests go on.
+    return await _take(runtime, rules, sheets.items(read_rows(data)), checker, partial)
 
 
 @router.get("/roster/template.xlsx", response_class=Response)

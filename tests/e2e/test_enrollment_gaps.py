@@ -1,4 +1,4 @@
-"""Enrollment gaps (漏保/脱保/断保) over REST on the embedded default: opened and pushed with their working-day
+"""Enrollment gaps (漏保/脱保/断保) over REST, on SQLite and on PostgreSQL: opened and pushed with their working-day
 deadline, closed by enrolling."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ ID = make_id_number("141123", date(1961, 2, 3), 45)
 
 
 @pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[Api]:
-    async with system(make_settings(tmp_path)) as clients:
+async def api(tmp_path: Path, database_url_template: str) -> AsyncIterator[Api]:
+    async with system(make_settings(tmp_path, database_url=database_url_template)) as clients:
         yield clients
 
 
@@ -144,3 +144,17 @@ async def test_an_enrollment_batch_is_checked_whole_and_closes_gaps(api: Api) ->
     taken = await api["enrollment"].post("/enrollments/batch", headers=MS, json={"records": [good], "partial": True})
     assert (taken.json()["changed"], taken.json()["rejected"]) == (1, 0)
     assert await gaps(api) == []
+
+
+async def test_the_same_person_twice_in_an_enrollment_batch_is_taken_in_order(api: Api) -> None:
+    await add_dibao(api)
+    paid = {"id_number": ID, "name": "孙七", "region_code": "141123", "year": 2026, "tier": 1, "status": "paid",
+            "effective_date": "2026-10-15"}  # fmt: skip
+    lapsed = {**paid, "status": "interrupted", "effective_date": "2026-11-20"}
+    r = await api["enrollment"].post("/enrollments/batch", headers=MS, json={"records": [paid, lapsed]})
+    assert (r.json()["changed"], r.json()["unchanged"]) == (2, 0)
+    # Paid closed the 漏保 gap on 10-15; the later interruption opened a 断保 gap on 11-20.
+    assert [(g["kind"], g["opened_on"], g["closed_on"]) for g in await gaps(api, open_only=False)] == [
+        ("never_enrolled", "2026-09-30", "2026-10-15"),
+        ("interrupted", "2026-11-20", None),
+    ]

@@ -96,6 +96,18 @@ XINZHOU_CASES = [
     Case(held(C.SEVERE_DISABILITY), 2024, 1, "320.00", XZ + "severe-disability", (Funding.COUNTY_FINANCE,)),
     Case(held(C.RETURNED_TO_POVERTY), 2024, 1, "360.00", XZ + "returned-to-poverty", MAF),
     Case(held(C.UNSTABLE_OUT_OF_POVERTY), 2024, 1, "280.00", XZ + "easily-relapsing", MAF),
+    # Not among the groups the notice subsidises (特困 低保 优抚 重度残疾 返贫致贫 易返贫致贫): 0.00, own share 400.00
+    *[
+        Case(held(c), 2024, 1, "0.00", None, ())
+        for c in (
+            C.DIBAO_EDGE,
+            C.SERIOUS_ILLNESS_POOR,
+            C.MONITORED_ASSISTED,
+            C.POVERTY_POLICY_BENEFICIARY,
+            C.FAMILY_PLANNING_SPECIAL,
+            C.FAMILY_PLANNING_REWARD,
+        )
+    ],
 ]
 
 
@@ -226,6 +238,12 @@ PENGSHUI_CASES = [
     *[Case(held(c), 2024, 2, "400.00", PS + "low-income-tier2", MAF) for c in SEVENTY_PERCENT_GROUPS],
     Case(held(C.STABLE_OUT_OF_POVERTY), 2024, 2, "30.00", PS + "stable", RRF),  # own share 970.00
     Case(held(C.OTHER_RESIDENT), 2024, 2, "0.00", None, ()),
+    # Not named by the notice's subsidy rules: 0.00 in either tier
+    *[
+        Case(held(c), 2024, t, "0.00", None, ())
+        for c in (C.MONITORED_ASSISTED, C.POVERTY_POLICY_BENEFICIARY)
+        for t in (1, 2)
+    ],
 ]
 
 
@@ -306,6 +324,14 @@ def test_weihai_shipped_pack_tekun_needs_the_pending_tier_2_standard() -> None:
 def test_every_subsidy_rule_has_a_worked_case(pack: PolicyPack, cases: list[Case]) -> None:
     assert pack.subsidy is not None
     assert {r.id for r in pack.subsidy.rules} == {c.rule_id for c in cases if c.rule_id is not None}
+
+
+@pytest.mark.parametrize(
+    ("cases", "tiers"), [(XINZHOU_CASES, {1}), (PENGSHUI_CASES, {1, 2})], ids=["xinzhou", "pengshui"]
+)
+def test_every_category_has_a_worked_amount_in_every_tier(cases: list[Case], tiers: set[int]) -> None:
+    alone = {(category, c.tier) for c in cases if len(c.held) == 1 for category in c.held}
+    assert alone >= {(category, tier) for category in Category for tier in tiers}
 
 
 def test_pack_without_subsidy_rules_raises() -> None:

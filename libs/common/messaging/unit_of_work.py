@@ -79,8 +79,8 @@ class UnitOfWork:
         # The attributes every event of this type shares are serialised once per type; the payload by pydantic's
         # Rust serializer, spliced in as "data": a county roster publishes 200,000 of these in one transaction.
         payload = (
-            f'{self._prefix(event)},"id":"{event_id}","subject":{_json(subject)},"time":"{self._time}",'
-            f'"correlationid":{_json(correlation)},"causationid":{causation},"data":{event.model_dump_json()}}}'
+            f'{self._prefix(event)},"id":"{event_id}","subject":{_quoted(subject)},"time":"{self._time}",'
+            f'"correlationid":{_quoted(correlation)},"causationid":{causation},"data":{event.model_dump_json()}}}'
         )
         self._pending.append(
             {
@@ -125,3 +125,8 @@ class UnitOfWork:
 
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _quoted(text: str) -> str:
+    """A JSON string: person keys and event ids (hex digits and dashes) need no escaping, so skip the encoder."""
+    return f'"{text}"' if text.isascii() and text.replace("-", "").isalnum() else _json(text)
