@@ -18,19 +18,17 @@ from typing import TYPE_CHECKING
 from libs.common.clock import china_date
 from libs.common.db import bulk_insert
 from libs.common.deadline_rules import PushCheck, check_push
-from libs.common.deadlines import deadline_table, store_key
+from libs.common.deadlines import store_key
 from libs.common.messaging.contracts.enrollment import RosterChangedV1
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.policy import NoPolicy
-from services.enrollment.tables import metadata
+from services.enrollment.tables import push_deadlines
 
 if TYPE_CHECKING:  # gaps.py notes late gap pushes through this module
     from services.enrollment.gaps import GapRules
 
 ROSTER_PUSH = "roster_push"
 GAP_PUSH = "gap_push"
-
-push_deadlines = deadline_table(metadata, "push_deadlines")
 
 
 def _roster_push_days(rules: GapRules, region_code: str, on: date) -> int | None:

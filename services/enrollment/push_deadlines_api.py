@@ -15,7 +15,8 @@ from libs.common.deadline_rules import working_days_overdue
 from libs.common.deps import Runtime
 from libs.common.regions import region_prefix
 from services.enrollment.deps import Rules
-from services.enrollment.push_deadlines import GAP_PUSH, ROSTER_PUSH, push_deadlines
+from services.enrollment.push_deadlines import GAP_PUSH, ROSTER_PUSH
+from services.enrollment.tables import push_deadlines
 
 router = APIRouter(tags=["deadlines"])
 Reader = Annotated[

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from libs.common.db import UtcDateTime, utcnow_column_default
+from libs.common.deadlines import deadline_table
 from libs.common.messaging.tables import messaging_tables
 from libs.common.read_models.categories import category_periods_table
 
@@ -61,7 +62,7 @@ enrollment_gaps = sa.Table(
     sa.Column("region_code", sa.String(6), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("opened_on", sa.Date, nullable=False),
-    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=True),  # none where no pack sets a push deadline
     sa.Column("due_provisional", sa.Boolean, nullable=False),
     sa.Column("pushed_at", UtcDateTime(), nullable=True),
     sa.Column("closed_on", sa.Date, nullable=True),
@@ -78,3 +79,6 @@ dispatch_snapshots = sa.Table(
     sa.Column("taken_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
     sa.Column("taken_by", sa.String(100), nullable=False),
 )
+
+# Breached pushes of flow 1 (roster push, gap push), in the shared deadline store; see push_deadlines.py.
+push_deadlines = deadline_table(metadata, "push_deadlines")

@@ -158,3 +158,19 @@ async def test_the_same_person_twice_in_an_enrollment_batch_is_taken_in_order(ap
         ("never_enrolled", "2026-09-30", "2026-10-15"),
         ("interrupted", "2026-11-20", None),
     ]
+
+
+async def test_a_gap_in_a_region_without_a_push_deadline_is_recorded_without_one(api: Api) -> None:
+    # 越城 (330602): no pack gives it an enrollment section, so no gap-push deadline — the gap is still
+    # recorded and pushed, with due_on null (the contract allows it), instead of the insert failing.
+    yuecheng_id = make_id_number("330602", date(1958, 6, 1), 31)
+    body = {"id_number": yuecheng_id, "name": "周八", "region_code": "330602", "change_type": "新增",
+            "category": "低保", "effective_date": "2026-09-28", "list_date": "2026-09-30"}  # fmt: skip
+    headers = {"Authorization": "Bearer dev-civil_affairs-330602"}
+    response = await api["enrollment"].post("/roster/changes", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    r = await api["enrollment"].get("/enrollment/gaps", headers={"Authorization": "Bearer dev-tax-330602"})
+    [gap] = r.json()
+    assert (gap["kind"], gap["opened_on"], gap["due_on"]) == ("never_enrolled", "2026-09-30", None)
+    [event] = await pushed_gap_events(api)
+    assert (event["id_number"], event["due_on"]) == (yuecheng_id, None)
