@@ -48,7 +48,7 @@ async def tallies(
             count().label("awaiting"),
             count().filter(r.due_on == dates.today).label("due_today"),
             count().filter(sa.and_(r.due_on > dates.today, r.due_on <= dates.soon_until)).label("due_soon"),
-            count().filter(r.due_on < dates.today).label("overdue"),
+            count().filter(r.due_on < dates.overdue_before).label("overdue"),
             sa.func.min(r.due_on).label("earliest_due_on"),
         )
         .where(_awaiting(where))

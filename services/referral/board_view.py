@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from libs.common.calendar import WorkingCalendar
+from libs.common.deadline_rules import breach_cutoff
 
 # Referrals still waiting for the agency's answer: opened, or acknowledged but not yet resolved.
 AWAITING_STATUSES = ("open", "acknowledged")
@@ -24,15 +25,22 @@ class BoardDates:
     """The day boundaries of one board: "today" in China, and the last day that still counts as due soon.
 
     The buckets do not overlap: due today (due_on = today), due soon (today < due_on ≤ soon_until),
-    overdue (due_on < today; "X日前" is "on or before", so the due day itself is still on time).
+    overdue (due_on < overdue_before; the due day itself is still on time). Overdue is the overdue scan's own
+    rule (``breach_cutoff``): a deadline is missed from the next *working* day, so on a rest day a referral due
+    on the last working day is not shown late before the scan publishes its referral.overdue.
     """
 
     today: date
     soon_until: date
+    overdue_before: date
 
     @classmethod
     def on(cls, calendar: WorkingCalendar, today: date) -> BoardDates:
-        return cls(today=today, soon_until=calendar.add_working_days(today, DUE_SOON_WORKING_DAYS).due)
+        return cls(
+            today=today,
+            soon_until=calendar.add_working_days(today, DUE_SOON_WORKING_DAYS).due,
+            overdue_before=breach_cutoff(calendar, today),
+        )
 
 
 @dataclass(frozen=True)

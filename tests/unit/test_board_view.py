@@ -12,9 +12,19 @@ CALENDAR = WorkingCalendar()  # chinesecalendar: 2026 has 中秋 on Fri 25 Sep, 
 
 def test_due_soon_ends_on_the_second_working_day_after_today() -> None:
     # Wed 30 Sep: 1–7 Oct are days off, so the 1st and 2nd working days after it are Thu 8 and Fri 9 Oct.
-    assert BoardDates.on(CALENDAR, date(2026, 9, 30)) == BoardDates(date(2026, 9, 30), date(2026, 10, 9))
+    assert BoardDates.on(CALENDAR, date(2026, 9, 30)) == BoardDates(
+        date(2026, 9, 30), date(2026, 10, 9), overdue_before=date(2026, 9, 30)
+    )
     # Fri 9 Oct: the next working day is the make-up Saturday 10 Oct, then Mon 12 Oct.
     assert BoardDates.on(CALENDAR, date(2026, 10, 9)).soon_until == date(2026, 10, 12)
+
+
+def test_on_a_day_off_a_referral_due_on_the_last_working_day_is_not_yet_overdue() -> None:
+    # Sun 4 Oct (National Day): the last working day was Wed 30 Sep. The overdue scan notes a deadline of 30 Sep
+    # only on Thu 8 Oct, the next working day, so the board does not show it late before then; 29 Sep is late.
+    assert BoardDates.on(CALENDAR, date(2026, 10, 4)).overdue_before == date(2026, 9, 30)
+    # On a make-up Saturday (10 Oct) the day counts: a deadline of Fri 9 Oct is late that day.
+    assert BoardDates.on(CALENDAR, date(2026, 10, 10)).overdue_before == date(2026, 10, 10)
 
 
 def test_overdue_days_match_the_calendar_for_every_due_day_across_national_day() -> None:
