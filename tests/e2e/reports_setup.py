@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from libs.common.idcard import make_id_number
-from libs.common.settings import Settings
-from tests import backends
-from tests.conftest import make_settings
 from tests.e2e.system import Api, claim_body, eventually
 
 MS = {"Authorization": "Bearer dev-medical_security"}
-
-
-@pytest.fixture(params=["embedded-sqlite", "kafka-postgresql"])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    if request.param == "embedded-sqlite":
-        yield make_settings(tmp_path)
-        return
-    admin = request.getfixturevalue("pg_admin_url")
-    bootstrap = request.getfixturevalue("kafka_bootstrap")
-    stem = backends.unique("sn_")
-    services = ["enrollment", "monitoring", "referral", "assistance"]
-    with backends.postgres_databases(admin, [f"{stem}_{s}" for s in services]):
-        yield make_settings(
-            tmp_path,
-            database_url=backends.database_url(admin, f"{stem}_{{service}}"),
-            bus="kafka",
-            kafka_bootstrap_servers=bootstrap,
-            kafka_idempotence=backends.kafka_idempotence(),
-            kafka_partitions=3,
-            kafka_session_timeout_ms=6_000,
-            topic_prefix=backends.unique("t") + ".",
-        )
 
 
 def id_number(county: str, seq: int) -> str:

@@ -14,10 +14,8 @@ from libs.common.categories import Category
 from libs.common.messaging.contracts.enrollment import ChangeType, RosterChangedV1
 from libs.common.messaging.envelope import new_event_id
 from libs.common.settings import Settings
-from tests.e2e.reports_setup import MS, id_number, settings
+from tests.e2e.reports_setup import MS, id_number
 from tests.e2e.system import Api, eventually, system
-
-__all__ = ["settings"]  # the fixture, parametrised over both deployments
 
 PAYERS = ("basic_insurance_paid", "critical_illness_paid", "medical_assistance_paid", "other_paid", "personal_burden")
 

@@ -5,9 +5,7 @@ Run on the embedded default (SQLite files, embedded bus) and on PostgreSQL + a K
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import chinese_calendar
 import httpx
@@ -19,34 +17,10 @@ from libs.common.clock import china_today
 from libs.common.messaging.bus import Record
 from libs.common.settings import Settings
 from services.referral.tables import referrals
-from tests import backends
-from tests.conftest import make_settings
 from tests.e2e.board_seed import referral
 from tests.e2e.system import auth, claim_body, eventually, person, system
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(params=["embedded-sqlite", "kafka-postgresql"])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    if request.param == "embedded-sqlite":
-        yield make_settings(tmp_path)
-        return
-    admin = request.getfixturevalue("pg_admin_url")
-    bootstrap = request.getfixturevalue("kafka_bootstrap")
-    stem = backends.unique("sn_")
-    services = ["enrollment", "monitoring", "referral", "assistance"]
-    with backends.postgres_databases(admin, [f"{stem}_{s}" for s in services]):
-        yield make_settings(
-            tmp_path,
-            database_url=backends.database_url(admin, f"{stem}_{{service}}"),
-            bus="kafka",
-            kafka_bootstrap_servers=bootstrap,
-            kafka_idempotence=backends.kafka_idempotence(),
-            kafka_partitions=3,
-            kafka_session_timeout_ms=6_000,
-            topic_prefix=backends.unique("t") + ".",
-        )
 
 
 async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:

@@ -17,10 +17,8 @@ from libs.common.clock import china_today
 from libs.common.messaging.contracts.referral import Outcome, ReferralResolvedV1
 from libs.common.settings import Settings
 from services.monitoring.reports.periods import Month, Quarter
-from tests.e2e.reports_setup import MS, add_to_roster, claim, id_number, settings
+from tests.e2e.reports_setup import MS, add_to_roster, claim, id_number
 from tests.e2e.system import Api, eventually, system
-
-__all__ = ["settings"]  # the fixture, parametrised over both deployments
 
 HEADINGS = ["市", "纳入监测人数", "推送相关部门人数", "纳入民政部门救助人数", "纳入乡村振兴部门监测人数", "备注"]
 

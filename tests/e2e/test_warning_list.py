@@ -11,10 +11,8 @@ from typing import Any
 from openpyxl import load_workbook
 
 from libs.common.settings import Settings
-from tests.e2e.reports_setup import MS, add_to_roster, claim, id_number, settings
+from tests.e2e.reports_setup import MS, add_to_roster, claim, id_number
 from tests.e2e.system import Api, eventually, system
-
-__all__ = ["settings"]  # the fixture, parametrised over both deployments
 
 LIST = "/reports/warning-lists/141123"
 HEADINGS = ["序号", "乡(镇)", "行政村", "姓名", "身份证号码", "人员类别", "风险点描述"]
