@@ -56,6 +56,9 @@ from services.system import running
 from tests import backends
 
 COUNTY = "141123"
+# The service's kafka_fetch_max_wait_ms (and the flag watcher's): tansu holds every fetch this long, so it is a floor
+# on each hop; the default of the setting (50) is for an idle fleet polling less. Set by --fetch-wait.
+FETCH_WAIT_MS = 10
 
 
 def claim_record(i: int, person: int, burden: Decimal, prefix: str) -> Record:
@@ -185,6 +188,7 @@ def service_settings(admin: str, bootstrap: str, prefix: str, stem: str, data_di
         kafka_bootstrap_servers=bootstrap,
         kafka_idempotence=backends.kafka_idempotence(),
         topic_prefix=prefix,
+        kafka_fetch_max_wait_ms=FETCH_WAIT_MS,
         policies_dir=backends.REPO / "policies",
         holidays_file=backends.REPO / "deploy" / "holidays.yaml",
     )
@@ -254,7 +258,7 @@ async def latency(admin: str, bootstrap: str, rate: int, seconds: int, flag_ever
     await bus.ensure_topics([prefix + t for t in topics.PUBLISHED_TOPICS])
     flagged = AIOKafkaConsumer(
         prefix + topics.RISK_FLAGGED, bootstrap_servers=bootstrap, group_id=prefix + "watch",
-        auto_offset_reset="earliest", fetch_max_wait_ms=50,
+        auto_offset_reset="earliest", fetch_max_wait_ms=FETCH_WAIT_MS,
     )  # fmt: skip
     await flagged.start()
 
@@ -336,6 +340,7 @@ async def main(claims: int, persons: int, rate: int, seconds: int, flag_every: l
             print(f"broker: a dedicated tansu at {own} (SAFETYNET_TEST_TANSU)")
         else:
             print(f"broker: {bootstrap} (SAFETYNET_TEST_KAFKA, shared: its other topics inflate metadata costs)")
+        print(f"service and watcher: kafka_fetch_max_wait_ms={FETCH_WAIT_MS} (--fetch-wait)")
         await _run(admin, own or str(bootstrap), claims, persons, rate, seconds, flag_every)
 
 
@@ -381,5 +386,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--flag-every", type=int, nargs="+", default=[10, 1], help="(b) runs: 1 in N claims crosses a line"
     )
+    parser.add_argument(
+        "--fetch-wait",
+        type=int,
+        default=FETCH_WAIT_MS,
+        help="the service's and watcher's fetch_max_wait_ms",
+    )
     args = parser.parse_args()
+    FETCH_WAIT_MS = args.fetch_wait
     asyncio.run(main(args.claims, args.persons, args.rate, args.seconds, args.flag_every))
