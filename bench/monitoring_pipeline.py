@@ -30,9 +30,12 @@ import multiprocessing
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +56,9 @@ from services.system import running
 from tests import backends
 
 COUNTY = "141123"
+# The service's kafka_fetch_max_wait_ms (and the flag watcher's): tansu holds every fetch this long, so it is a floor
+# on each hop; the default of the setting (50) is for an idle fleet polling less. Set by --fetch-wait.
+FETCH_WAIT_MS = 10
 
 
 def claim_record(i: int, person: int, burden: Decimal, prefix: str) -> Record:
@@ -103,11 +109,18 @@ class Clock:
         self.first: float | None = None
         self.first_count = 0
         self.end = 0.0
+        self.cpu_first = self.cpu_end = 0.0  # this process's CPU time: the rest of the wall time is waiting
 
     def saw(self, count: int) -> None:
         if self.first is None and count:
             self.first, self.first_count = time.perf_counter(), count
+            self.cpu_first = time.process_time()
         self.end = time.perf_counter()
+        self.cpu_end = time.process_time()
+
+    def busy(self) -> float:
+        """Share of the measured wall time this process spent on a CPU (1.0 = Python is the bottleneck)."""
+        return (self.cpu_end - self.cpu_first) / max(1e-9, self.end - (self.first or self.end))
 
     def rate(self, total: int) -> float:
         assert self.first is not None
@@ -175,12 +188,13 @@ def service_settings(admin: str, bootstrap: str, prefix: str, stem: str, data_di
         kafka_bootstrap_servers=bootstrap,
         kafka_idempotence=backends.kafka_idempotence(),
         topic_prefix=prefix,
+        kafka_fetch_max_wait_ms=FETCH_WAIT_MS,
         policies_dir=backends.REPO / "policies",
         holidays_file=backends.REPO / "deploy" / "holidays.yaml",
     )
 
 
-async def pipeline(admin: str, bootstrap: str, prefix: str, total: int) -> tuple[float, float, float, int]:
+async def pipeline(admin: str, bootstrap: str, prefix: str, total: int) -> tuple[float, float, float, int, float]:
     stem = backends.unique("bench_")
     with backends.postgres_databases(admin, [f"{stem}_monitoring"]), tempfile.TemporaryDirectory() as tmp:
         settings = service_settings(admin, bootstrap, prefix, stem, Path(tmp))
@@ -197,7 +211,7 @@ async def pipeline(admin: str, bootstrap: str, prefix: str, total: int) -> tuple
             drained = time.perf_counter() - handled
             async with runtime.engine.connect() as conn:
                 flags = int(await conn.scalar(_count_flags()) or 0)
-    return clock.rate(total), clock.join(), drained, flags
+    return clock.rate(total), clock.join(), drained, flags, clock.busy()
 
 
 def _count_flags() -> object:
@@ -244,7 +258,7 @@ async def latency(admin: str, bootstrap: str, rate: int, seconds: int, flag_ever
     await bus.ensure_topics([prefix + t for t in topics.PUBLISHED_TOPICS])
     flagged = AIOKafkaConsumer(
         prefix + topics.RISK_FLAGGED, bootstrap_servers=bootstrap, group_id=prefix + "watch",
-        auto_offset_reset="earliest", fetch_max_wait_ms=50,
+        auto_offset_reset="earliest", fetch_max_wait_ms=FETCH_WAIT_MS,
     )  # fmt: skip
     await flagged.start()
 
@@ -290,11 +304,49 @@ async def latency(admin: str, bootstrap: str, rate: int, seconds: int, flag_ever
     return [arrived[k] - sent[k] for k in sorted(sent, key=sent.__getitem__) if k in arrived]
 
 
+@contextmanager
+def own_broker(log: Path) -> Iterator[str | None]:
+    """A tansu of the bench's own on a free port, when SAFETYNET_TEST_TANSU names the binary: the shared test broker
+    holds every test's topics (over a thousand), and aiokafka's metadata requests then cost more than the work
+    measured. Clients connect to it directly (no proxy: a Python proxy would be the bottleneck)."""
+    binary = os.environ.get("SAFETYNET_TEST_TANSU")
+    if not binary:
+        yield None
+        return
+    port = backends.free_port()
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [binary, "broker", "--listener-url", f"tcp://127.0.0.1:{port}",
+             "--advertised-listener-url", f"tcp://127.0.0.1:{port}", "--storage-engine", "memory://tansu/"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        backends.wait_for_port(port)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 async def main(claims: int, persons: int, rate: int, seconds: int, flag_every: list[int]) -> None:
     admin = os.environ.get("SAFETYNET_TEST_DATABASE_URL")
     bootstrap = os.environ.get("SAFETYNET_TEST_KAFKA")
-    if not admin or not bootstrap:
-        sys.exit("set SAFETYNET_TEST_DATABASE_URL and SAFETYNET_TEST_KAFKA")
+    if not admin or (not bootstrap and not os.environ.get("SAFETYNET_TEST_TANSU")):
+        sys.exit(
+            "set SAFETYNET_TEST_DATABASE_URL, and SAFETYNET_TEST_TANSU (a broker of its own) or SAFETYNET_TEST_KAFKA"
+        )
+    with tempfile.TemporaryDirectory() as tmp, own_broker(Path(tmp) / "tansu.log") as own:
+        if own:
+            print(f"broker: a dedicated tansu at {own} (SAFETYNET_TEST_TANSU)")
+        else:
+            print(f"broker: {bootstrap} (SAFETYNET_TEST_KAFKA, shared: its other topics inflate metadata costs)")
+        print(f"service and watcher: kafka_fetch_max_wait_ms={FETCH_WAIT_MS} (--fetch-wait)")
+        await _run(admin, own or str(bootstrap), claims, persons, rate, seconds, flag_every)
+
+
+async def _run(
+    admin: str, bootstrap: str, claims: int, persons: int, rate: int, seconds: int, flag_every: list[int]
+) -> None:
     if claims:
         await throughput(admin, bootstrap, claims, persons)
     for every in flag_every:
@@ -319,9 +371,9 @@ async def throughput(admin: str, bootstrap: str, claims: int, persons: int) -> N
     print(f"(a) {claims:,} claims of {persons:,} persons on {prefix}{topics.CLAIMS_SETTLED}")
     raw_rate, raw_join = await raw_limit(admin, bootstrap, prefix, claims)
     print(f"    raw limit (aiokafka + json + asyncpg unnest upsert): {raw_rate:,.0f} claims/s (join {raw_join:.1f}s)")
-    rate_a, join, drained, flags = await pipeline(admin, bootstrap, prefix, claims)
+    rate_a, join, drained, flags, busy = await pipeline(admin, bootstrap, prefix, claims)
     print(f"    monitoring consumer: {rate_a:,.0f} claims/s (join {join:.1f}s); {flags:,} flags, outbox drained")
-    print(f"    {drained:.2f}s after the last claim was handled")
+    print(f"    {drained:.2f}s after the last claim was handled; the service's process on a CPU {busy:.0%} of the time")
     print(f"    ratio pipeline / raw: {rate_a / raw_rate:.2f} (target ≥ 0.5)")
 
 
@@ -334,5 +386,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--flag-every", type=int, nargs="+", default=[10, 1], help="(b) runs: 1 in N claims crosses a line"
     )
+    parser.add_argument(
+        "--fetch-wait",
+        type=int,
+        default=FETCH_WAIT_MS,
+        help="the service's and watcher's fetch_max_wait_ms",
+    )
     args = parser.parse_args()
+    FETCH_WAIT_MS = args.fetch_wait
     asyncio.run(main(args.claims, args.persons, args.rate, args.seconds, args.flag_every))

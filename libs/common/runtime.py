@@ -40,6 +40,7 @@ def build_bus(settings: Settings, client_id: str) -> Bus:
             partitions=settings.kafka_partitions,
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=max(100, settings.kafka_session_timeout_ms // 10),
+            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         )
     return EmbeddedBus(settings.embedded_bus_url(), topic_prefix=settings.topic_prefix)
 

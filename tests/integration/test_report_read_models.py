@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from libs.common.agencies import Agency
 from libs.common.db import create_engine
+from libs.common.messaging.consumer import Batched
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1, RiskLevel
 from libs.common.messaging.contracts.referral import Outcome, ReferralOpenedV1, ReferralResolvedV1
 from libs.common.messaging.envelope import Envelope
@@ -50,8 +51,18 @@ async def test_duplicates_and_out_of_order_answers(database_url_template: str) -
             ),
         ):
             async with UnitOfWork(engine, messaging, "/test") as uow:
-                await handlers.handler_table()[type(event)](uow, event, ENVELOPE)
+                handler = handlers.handler_table()[type(event)]
+                if isinstance(handler, Batched):
+                    await handler.handle(uow, [(event, ENVELOPE)])
+                else:
+                    await handler(uow, event, ENVELOPE)
                 await uow.commit()
+        async with UnitOfWork(engine, messaging, "/test") as uow:
+            # The same warning twice more in one fetched batch (the batched handler's one statement).
+            on_flags = handlers.handler_table()[RiskFlaggedV1]
+            assert isinstance(on_flags, Batched)
+            await on_flags.handle(uow, [(flag(), ENVELOPE), (flag(), ENVELOPE)])
+            await uow.commit()
         async with engine.connect() as conn:
             assert await conn.scalar(sa.select(sa.func.count()).select_from(warning_entries)) == 1
             [answer] = (await conn.execute(sa.select(referral_answers))).all()

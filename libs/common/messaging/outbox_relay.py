@@ -12,7 +12,7 @@ import logging
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from libs.common.db import one_of, utcnow_column_default
 from libs.common.messaging.bus import Bus, BusUnavailable, Record
@@ -51,30 +51,36 @@ class OutboxRelay:
         return int(count or 0)
 
     async def publish_pending(self) -> int:
-        """One pass: publish up to a batch of rows. Returns how many were published."""
-        async with self._engine.connect() as lock_conn:
-            if lock_conn.dialect.name != "postgresql":
-                return await self._publish_batch()
-            # Replicas of a service share one outbox; one relay at a time keeps each person's events in order.
-            if not await lock_conn.scalar(sa.select(sa.func.pg_try_advisory_lock(RELAY_LOCK))):
-                return 0
-            try:
-                return await self._publish_batch()
-            finally:
-                await lock_conn.execute(sa.select(sa.func.pg_advisory_unlock(RELAY_LOCK)))
-                await lock_conn.commit()
+        """One pass: publish up to a batch of rows. Returns how many were published.
 
-    async def _publish_batch(self) -> int:
-        o = self._outbox
+        One connection for the whole pass (lock, read, mark, unlock): each checkout from the pool costs a ping round
+        trip, and with every claim raising a flag the relay makes a pass per consumed batch."""
         async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload)
-                    .where(o.c.published_at.is_(None))
-                    .order_by(o.c.id)
-                    .limit(self._batch_size)
-                )
-            ).all()
+            if conn.dialect.name != "postgresql":
+                return await self._publish_batch(conn)
+            # Replicas of a service share one outbox; one relay at a time keeps each person's events in order.
+            if not await conn.scalar(sa.select(sa.func.pg_try_advisory_lock(RELAY_LOCK))):
+                await conn.rollback()
+                return 0
+            await conn.commit()  # the lock is the session's: it outlives this transaction
+            try:
+                return await self._publish_batch(conn)
+            finally:
+                await conn.rollback()  # a pass that failed half-way leaves no transaction open
+                await conn.execute(sa.select(sa.func.pg_advisory_unlock(RELAY_LOCK)))
+                await conn.commit()
+
+    async def _publish_batch(self, conn: AsyncConnection) -> int:
+        o = self._outbox
+        rows = (
+            await conn.execute(
+                sa.select(o.c.id, o.c.topic, o.c.key, o.c.event_type, o.c.payload)
+                .where(o.c.published_at.is_(None))
+                .order_by(o.c.id)
+                .limit(self._batch_size)
+            )
+        ).all()
+        await conn.commit()  # no transaction held open while the broker answers
         if not rows:
             return 0
         await self._bus.publish(
@@ -88,12 +94,10 @@ class OutboxRelay:
                 for r in rows
             ]
         )
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                o.update()
-                .where(one_of(conn, o.c.id, [r.id for r in rows]))
-                .values(published_at=utcnow_column_default())
-            )
+        await conn.execute(
+            o.update().where(one_of(conn, o.c.id, [r.id for r in rows])).values(published_at=utcnow_column_default())
+        )
+        await conn.commit()
         return len(rows)
 
     async def run(self) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from libs.common.messaging.consumer import Handler
+from libs.common.db import insert_ignoring_duplicates, unnest_insert
+from libs.common.messaging.consumer import Batched, HandlerEntry
 from libs.common.messaging.contracts import Contract
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1
 from libs.common.messaging.contracts.referral import ReferralOpenedV1, ReferralResolvedV1
@@ -16,25 +17,34 @@ from libs.common.messaging.unit_of_work import UnitOfWork
 from services.monitoring.tables import referral_answers, warning_entries
 
 
-async def on_risk_flagged(uow: UnitOfWork, flag: RiskFlaggedV1, _envelope: Envelope) -> None:
-    e = warning_entries.c
-    if await uow.conn.scalar(sa.select(sa.func.count()).where(e.flag_id == flag.flag_id)):
-        return  # the same flag again (a replay under a new event id): it is on a list once
-    await uow.conn.execute(
-        warning_entries.insert().values(
-            flag_id=flag.flag_id,
-            person_key=flag.person_key,
-            region_code=flag.region_code,
-            settlement_date=flag.settlement_date,
-            township=flag.township,
-            village=flag.village,
-            name=flag.name,
-            id_number=flag.id_number,
-            category=flag.category.value if flag.category else None,
-            level=flag.level.value,
-            risk_description=flag.risk_description,
+async def on_risk_flagged(uow: UnitOfWork, batch: Sequence[tuple[RiskFlaggedV1, Envelope]]) -> None:
+    """Every flag of a fetched batch in one statement: when each claim crosses a line, the service reads back as many
+    flags as it handles claims, and a statement pair per flag (check, insert) was a third of its time."""
+    rows: dict[str, dict[str, Any]] = {}
+    for flag, _ in batch:
+        # The same flag again (a replay under a new event id) is on a list once: the first stays.
+        rows.setdefault(
+            flag.flag_id,
+            {
+                "flag_id": flag.flag_id,
+                "person_key": flag.person_key,
+                "region_code": flag.region_code,
+                "settlement_date": flag.settlement_date,
+                "township": flag.township,
+                "village": flag.village,
+                "name": flag.name,
+                "id_number": flag.id_number,
+                "category": flag.category.value if flag.category else None,
+                "level": flag.level.value,
+                "risk_description": flag.risk_description,
+            },
         )
-    )
+    if not rows:
+        return
+    if uow.conn.dialect.name == "postgresql":
+        await unnest_insert(uow.conn, warning_entries, list(rows.values()), "ON CONFLICT DO NOTHING")
+    else:
+        await uow.conn.execute(insert_ignoring_duplicates(uow.conn, warning_entries), list(rows.values()))
 
 
 async def _fill(conn: AsyncConnection, referral_id: str, identity: dict[str, Any], values: dict[str, Any]) -> None:
@@ -58,9 +68,9 @@ async def on_referral_resolved(uow: UnitOfWork, event: ReferralResolvedV1, _enve
     await _fill(uow.conn, event.referral_id, _identity(event), values)
 
 
-def handler_table() -> dict[type[Contract], Handler]:
+def handler_table() -> dict[type[Contract], HandlerEntry]:
     return {
-        RiskFlaggedV1: on_risk_flagged,
+        RiskFlaggedV1: Batched(on_risk_flagged),
         ReferralOpenedV1: on_referral_opened,
         ReferralResolvedV1: on_referral_resolved,
     }
