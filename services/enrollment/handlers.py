@@ -62,10 +62,10 @@ class RosterWriter:
 
     async def _write_chunk(self, changes: Sequence[RosterChangedV1]) -> list[RosterChangedV1]:
         uow = self._uow
-        for change in changes:
-            check_authority(change.agency, change.category)
+        for agency, category in {(c.agency, c.category) for c in changes}:  # a file has a handful of pairs
+            check_authority(agency, category)
         already = await _recorded(uow, changes)
-        new = [c for c in changes if _key(c) not in already]
+        new = [c for c in changes if _key(c) not in already] if already else list(changes)
         added = [c for c in new if c.change_type is ChangeType.ADDED]
         # One query per chunk, for persons not looked up before (the lookup returns all of a person's years).
         persons = {c.person_key for c in added} - self._looked_up

@@ -41,18 +41,21 @@ def _roster_push_days(rules: GapRules, region_code: str, on: date) -> int | None
 
 async def note_late_roster_pushes(uow: UnitOfWork, rules: GapRules, changes: Sequence[RosterChangedV1]) -> int:
     """Store a breach for each change that reached 医保 (its list date) after the pack's working-day deadline."""
+    # A county's file shares its dates: each (county, adjustment, list) triple is worked out once, and the changes
+    # are gone through one by one only when some triple is breached (most files are on time).
+    late: dict[tuple[str, date, date], PushCheck] = {}
+    for where in {(c.region_code, c.effective_date, c.list_date) for c in changes}:
+        region_code, effective_date, list_date = where
+        days = _roster_push_days(rules, region_code, effective_date)
+        check = check_push(rules.calendar, effective_date, list_date, days) if days else None
+        if check is not None and check.breached:
+            late[where] = check
     rows = []
-    checked: dict[tuple[str, date, date], PushCheck | None] = {}
-    for change in changes:
-        # A county's file shares its dates: each (county, adjustment, list) triple is worked out once.
-        where = (change.region_code, change.effective_date, change.list_date)
-        if where not in checked:
-            days = _roster_push_days(rules, change.region_code, change.effective_date)
-            checked[where] = check_push(rules.calendar, change.effective_date, change.list_date, days) if days else None
-        check = checked[where]
-        if check is None or not check.breached:
-            continue
-        rows.append(_breach(ROSTER_PUSH, change.change_id, change.region_code, change.effective_date, check))
+    if late:
+        for change in changes:
+            check = late.get((change.region_code, change.effective_date, change.list_date))
+            if check is not None:
+                rows.append(_breach(ROSTER_PUSH, change.change_id, change.region_code, change.effective_date, check))
     await bulk_insert(uow.conn, push_deadlines, rows)
     return len(rows)
 
@@ -60,12 +63,15 @@ async def note_late_roster_pushes(uow: UnitOfWork, rules: GapRules, changes: Seq
 async def note_late_gap_pushes(uow: UnitOfWork, gaps: Sequence[Mapping[str, object]]) -> int:
     """Store a breach for each just-opened gap whose push (now) is past its due day."""
     rows = []
+    days: dict[datetime, date] = {}  # the gaps of one batch share their push moment: one time-zone conversion
     for gap in gaps:
         due_on, pushed_at = gap["due_on"], gap["pushed_at"]
         if not isinstance(due_on, date) or pushed_at is None:
             continue
         assert isinstance(pushed_at, datetime)
-        pushed_on = china_date(pushed_at)
+        pushed_on = days.get(pushed_at)
+        if pushed_on is None:
+            pushed_on = days[pushed_at] = china_date(pushed_at)
         if pushed_on > due_on:
             rows.append(
                 {
