@@ -3,10 +3,10 @@ insert-only history of who answered what, when."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
@@ -17,6 +17,7 @@ from libs.common.auth import Principal, allow
 from libs.common.categories import Category, CategoryField
 from libs.common.deps import Runtime
 from libs.common.messaging.contracts.referral import OUTCOME_LABELS, Outcome
+from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.problems import Problem
 from libs.common.rules import RuleViolation
 from services.referral import answers
@@ -80,7 +81,21 @@ def _as_problem() -> Iterator[None]:
         raise Problem(exc.status, exc.rule, title, str(exc), errors) from None
 
 
-async def _reread(runtime: Runtime, referral_id: str, calendar: Calendar, today: date) -> ReferralOut:
+Act = Callable[[UnitOfWork, sa.Row[Any]], Awaitable[None]]
+
+
+async def _answer(
+    runtime: Runtime, referral_id: str, principal: Principal, calendar: Calendar, today: date, act: Act
+) -> ReferralOut:
+    """Lock the referral, check the caller may touch it, act in the same transaction, and show the result."""
+    async with runtime.uow() as uow:
+        row = await answers.load_for_update(uow, referral_id)
+        if row is None:
+            raise not_found(referral_id)
+        check_may_read(principal, row)  # an agency answers exactly what it may read: its own, in its county
+        with _as_problem():
+            await act(uow, row)
+        await uow.commit()
     async with runtime.engine.connect() as conn:
         row = (await conn.execute(sa.select(referrals).where(referrals.c.referral_id == referral_id))).one()
     return referral_out(row, calendar, today)
@@ -91,15 +106,14 @@ async def acknowledge(
     referral_id: str, principal: Answerer, runtime: Runtime, calendar: Calendar, today: Today
 ) -> ReferralOut:
     """Acknowledge receipt (签收) of the caller's agency's referral; the deadline keeps running."""
-    async with runtime.uow() as uow:
-        row = await answers.load_for_update(uow, referral_id)
-        if row is None:
-            raise not_found(referral_id)
-        check_may_read(principal, row)  # an agency answers exactly what it may read: its own, in its county
-        with _as_problem():
-            await answers.acknowledge(uow, row, principal, today)
-        await uow.commit()
-    return await _reread(runtime, referral_id, calendar, today)
+    return await _answer(
+        runtime,
+        referral_id,
+        principal,
+        calendar,
+        today,
+        lambda uow, row: answers.acknowledge(uow, row, principal, today),
+    )
 
 
 @router.post("/referrals/{referral_id}/resolution", response_model=ReferralOut)
@@ -107,15 +121,14 @@ async def resolve(
     referral_id: str, body: ResolutionIn, principal: Answerer, runtime: Runtime, calendar: Calendar, today: Today
 ) -> ReferralOut:
     """Answer with an outcome (反馈); answering a resolved referral again records a correction."""
-    async with runtime.uow() as uow:
-        row = await answers.load_for_update(uow, referral_id)
-        if row is None:
-            raise not_found(referral_id)
-        check_may_read(principal, row)  # an agency answers exactly what it may read: its own, in its county
-        with _as_problem():
-            await answers.resolve(uow, row, principal, Answer(body.outcome, body.reason, body.category), today)
-        await uow.commit()
-    return await _reread(runtime, referral_id, calendar, today)
+    return await _answer(
+        runtime,
+        referral_id,
+        principal,
+        calendar,
+        today,
+        lambda uow, row: answers.resolve(uow, row, principal, Answer(body.outcome, body.reason, body.category), today),
+    )
 
 
 @router.post("/referrals/{referral_id}/withdrawal", response_model=ReferralOut)
@@ -123,15 +136,14 @@ async def withdraw(
     referral_id: str, body: WithdrawalIn, principal: Referrer, runtime: Runtime, calendar: Calendar, today: Today
 ) -> ReferralOut:
     """Withdraw (撤回) an unanswered referral of the caller's county; medical security only."""
-    async with runtime.uow() as uow:
-        row = await answers.load_for_update(uow, referral_id)
-        if row is None:
-            raise not_found(referral_id)
-        check_may_read(principal, row)
-        with _as_problem():
-            await answers.withdraw(uow, row, principal, body.reason, today)
-        await uow.commit()
-    return await _reread(runtime, referral_id, calendar, today)
+    return await _answer(
+        runtime,
+        referral_id,
+        principal,
+        calendar,
+        today,
+        lambda uow, row: answers.withdraw(uow, row, principal, body.reason, today),
+    )
 
 
 @router.get("/referrals/{referral_id}/responses", response_model=list[ResponseOut])
