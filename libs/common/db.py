@@ -163,7 +163,7 @@ def among(
     if not keys:
         return
     if conn.dialect.name == "postgresql":
-        yield column == sa.any_(sa.bindparam(None, list(keys), type_=postgresql.ARRAY(column.type)))
+        yield one_of(conn, column, keys)
         return
     for start in range(0, len(keys), IN_CHUNK):
-        yield column.in_(keys[start : start + IN_CHUNK])
+        yield one_of(conn, column, keys[start : start + IN_CHUNK])
