@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common.calendar import WorkingCalendar
+from libs.common.deadline_rules import working_days_overdue_by_due_day
 from libs.common.idcard import mask_id_number
 from libs.common.regions import region_prefix
 from services.referral.board_view import (
     AWAITING_STATUSES,
     BoardDates,
     Item,
-    OverdueDays,
     Tally,
     mask_name,
 )
@@ -56,7 +56,8 @@ async def tallies(
         .order_by(r.region_code, r.agency)
     )
     rows = (await conn.execute(query)).all()
-    overdue = OverdueDays(calendar, dates.today, min((row.earliest_due_on for row in rows), default=dates.today))
+    # One calendar walk for every line (chinesecalendar validates each date it is asked about).
+    overdue = working_days_overdue_by_due_day(calendar, (row.earliest_due_on for row in rows), dates.today)
     return [
         Tally(
             county=row.region_code,
@@ -66,7 +67,7 @@ async def tallies(
             due_soon=row.due_soon,
             overdue=row.overdue,
             earliest_due_on=row.earliest_due_on,
-            most_days_overdue=overdue(row.earliest_due_on),
+            most_days_overdue=overdue[row.earliest_due_on],
         )
         for row in rows
     ]
@@ -97,7 +98,7 @@ async def longest_waiting(
         .limit(limit)
     )
     rows = (await conn.execute(query)).all()
-    overdue = OverdueDays(calendar, dates.today, min((row.due_on for row in rows), default=dates.today))
+    overdue = working_days_overdue_by_due_day(calendar, (row.due_on for row in rows), dates.today)
     return [
         Item(
             referral_id=row.referral_id,
@@ -109,7 +110,7 @@ async def longest_waiting(
             due_on=row.due_on,
             due_provisional=row.due_provisional,
             status=row.status,
-            days_overdue=overdue(row.due_on),
+            days_overdue=overdue[row.due_on],
         )
         for row in rows
     ]

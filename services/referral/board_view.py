@@ -7,7 +7,7 @@ counts use and turns the few listed rows into what a person reads (masked ID, wo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from libs.common.calendar import WorkingCalendar
 from libs.common.deadline_rules import breach_cutoff
@@ -71,31 +71,6 @@ class Item:
     due_provisional: bool
     status: str
     days_overdue: int
-
-
-class OverdueDays:
-    """Working days after a due day up to today (due Friday, seen the next Monday → 1; 0 when not late).
-
-    For many due dates against one today: the calendar is walked once from the earliest due day, and each answer
-    is a difference of two running counts. Asking the calendar per row (chinesecalendar validates every date it
-    is asked about) cost 200 ms for 120 board lines in bench/deadline_board.py.
-    """
-
-    def __init__(self, calendar: WorkingCalendar, today: date, earliest: date) -> None:
-        self._calendar = calendar
-        self._today = today
-        self._start = min(earliest, today)
-        self._running = [0]  # working days in (start, start + i]
-        for offset in range(1, (today - self._start).days + 1):
-            working = calendar.is_working_day(self._start + timedelta(days=offset))
-            self._running.append(self._running[-1] + working)
-
-    def __call__(self, due_on: date) -> int:
-        if due_on >= self._today:
-            return 0
-        if due_on < self._start:  # not in the walked span: ask the calendar directly
-            return self._calendar.working_days_between(due_on, self._today)
-        return self._running[-1] - self._running[(due_on - self._start).days]
 
 
 STATUS_LABELS = {"open": "待受理", "acknowledged": "已受理"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from libs.common.calendar import WorkingCalendar
-from services.referral.board_view import BoardDates, OverdueDays, mask_name
+from libs.common.deadline_rules import working_days_overdue_by_due_day
+from services.referral.board_view import BoardDates, mask_name
 
 CALENDAR = WorkingCalendar()  # chinesecalendar: 2026 has 中秋 on Fri 25 Sep, 调休 on Sun 20 Sep and Sat 10 Oct
 
@@ -29,16 +30,16 @@ def test_on_a_day_off_a_referral_due_on_the_last_working_day_is_not_yet_overdue(
 
 def test_overdue_days_match_the_calendar_for_every_due_day_across_national_day() -> None:
     today = date(2026, 10, 12)
-    overdue = OverdueDays(CALENDAR, today, earliest=date(2026, 9, 1))
-    for back in range(0, 60):
-        due = today - timedelta(days=back)
-        assert overdue(due) == CALENDAR.working_days_between(due, today), due
+    # The board asks for all of its lines' due days at once (one calendar walk).
+    dues = [today - timedelta(days=back) for back in range(0, 60)] + [date(2026, 10, 20), date(2026, 8, 31)]
+    overdue = working_days_overdue_by_due_day(CALENDAR, dues, today)
+    for due in dues:
+        assert overdue[due] == CALENDAR.working_days_between(due, today), due
     # Worked examples: due Wed 30 Sep → Thu 8, Fri 9, Sat 10 (调休), Mon 12 Oct = 4 working days late.
-    assert overdue(date(2026, 9, 30)) == 4
+    assert overdue[date(2026, 9, 30)] == 4
     # due Thu 24 Sep → Mon 28, Tue 29, Wed 30 Sep + the same 4 in October = 7 (Fri 25 Sep is 中秋).
-    assert overdue(date(2026, 9, 24)) == 7
-    assert overdue(today) == 0 and overdue(date(2026, 10, 20)) == 0  # due today or later: not late
-    assert overdue(date(2026, 8, 31)) == CALENDAR.working_days_between(date(2026, 8, 31), today)  # before the span
+    assert overdue[date(2026, 9, 24)] == 7
+    assert overdue[today] == 0 and overdue[date(2026, 10, 20)] == 0  # due today or later: not late
 
 
 def test_names_keep_only_the_surname_character() -> None:
