@@ -1,20 +1,46 @@
-"""Event ids are random UUIDs (version 4) even though they are built without the uuid module's objects."""
+"""Event ids are time-ordered UUIDs (version 7) even though they are built without the uuid module's objects."""
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from libs.common.messaging.envelope import new_event_id
 
 
-def test_event_ids_are_canonical_version_4_uuids() -> None:
+def test_event_ids_are_canonical_version_7_uuids() -> None:
     for _ in range(2000):
         text = new_event_id()
         parsed = uuid.UUID(text)
         # str(UUID(...)) is the canonical form: lower-case hex in 8-4-4-4-12 groups.
-        assert (str(parsed), parsed.version, parsed.variant) == (text, 4, uuid.RFC_4122)
+        assert (str(parsed), parsed.version, parsed.variant) == (text, 7, uuid.RFC_4122)
+
+
+def test_event_ids_carry_the_millisecond_they_were_made_in() -> None:
+    before = time.time_ns() // 1_000_000
+    text = new_event_id()
+    after = time.time_ns() // 1_000_000
+    # RFC 9562 version 7: the first 48 bits are the Unix time in milliseconds.
+    assert before <= uuid.UUID(text).int >> 80 <= after
+
+
+def test_ids_of_a_later_millisecond_sort_after_earlier_ones() -> None:
+    earlier = [new_event_id() for _ in range(100)]
+    time.sleep(0.002)
+    later = [new_event_id() for _ in range(100)]
+    # Their text sorts the same way as their time: what keeps an index's inserts at its right edge.
+    assert max(earlier) < min(later)
+
+
+def test_the_random_bits_vary() -> None:
+    ids = [uuid.UUID(new_event_id()).int for _ in range(2000)]
+    rand_a = {(i >> 64) & 0xFFF for i in ids}
+    rand_b = {i & (1 << 62) - 1 for i in ids}
+    # 2000 draws of 12 random bits hit well over a thousand values; 62 bits never repeat in 2000 draws.
+    assert len(rand_a) > 1000
+    assert len(rand_b) == 2000
 
 
 def test_event_ids_differ_and_use_every_variant_digit() -> None:
@@ -33,7 +59,7 @@ def test_threads_draw_distinct_ids() -> None:
 
 
 def test_a_forked_child_does_not_repeat_its_parents_pooled_ids() -> None:
-    new_event_id()  # the parent's pool now holds 4095 more ids
+    new_event_id()  # the parent's pool now holds 4095 more ids' random bits
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
@@ -43,5 +69,5 @@ def test_a_forked_child_does_not_repeat_its_parents_pooled_ids() -> None:
     os.waitpid(child, 0)
     from_child = os.read(read, 64).decode()
     os.close(read)
-    assert uuid.UUID(from_child).version == 4
+    assert uuid.UUID(from_child).version == 7
     assert from_child != new_event_id()  # without the fork hook both would take the same next 16 bytes

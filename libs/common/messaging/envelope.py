@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -19,11 +20,12 @@ CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
 
 _VARIANT = "89ab"  # RFC 9562 variant bits 10xx as the first hex digit of the fourth group
-_POOL_BYTES = 16 * 4096
+_RANDOM_BYTES = 10  # 74 random bits an id needs (12 rand_a + 62 rand_b), rounded up to whole bytes
+_POOL_BYTES = _RANDOM_BYTES * 4096
 
 
 class _RandomPool(threading.local):
-    """Random bytes drawn from the OS 64 KB at a time, per thread. os.urandom releases the GIL; called once per
+    """Random bytes drawn from the OS 40 KB at a time, per thread. os.urandom releases the GIL; called once per
     id while another thread parses a file, each call waited for the GIL (up to the 5 ms switch interval),
     which made event ids the largest cost of a 100,000-row import."""
 
@@ -43,15 +45,23 @@ os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 def new_event_id() -> str:
-    """A random (version 4) UUID as text, the same as ``str(uuid.uuid4())``, without a UUID object and without
-    a system call per id: a county roster makes 400,000 of these in one import."""
+    """A time-ordered UUID (RFC 9562 version 7) as text: the Unix time in milliseconds, then 74 random bits.
+
+    Time-ordered because these ids are the keys of unique indexes (the outbox's event_id, roster changes, gaps):
+    a county roster writes 300,000 of them in one import, and random (version 4) keys land on random index pages
+    all over the tree, where time-ordered ones append at its right edge; that was a sixth of the import's time.
+    Ids made within the same millisecond are not ordered among themselves (RFC 9562 leaves that optional), and
+    the time they carry is no secret: every envelope states its time. Built without a UUID object and without a
+    system call per id.
+    """
     pool = _pool
     at = pool.at
     if at >= len(pool.data):
         pool.data, at = os.urandom(_POOL_BYTES), 0
-    pool.at = at + 16
-    h = pool.data[at : at + 16].hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    pool.at = at + _RANDOM_BYTES
+    r = pool.data[at : at + _RANDOM_BYTES].hex()  # 20 hex digits; the first is unused
+    ms = f"{time.time_ns() // 1_000_000:012x}"
+    return f"{ms[:8]}-{ms[8:]}-7{r[1:4]}-{_VARIANT[int(r[4], 16) & 3]}{r[5:8]}-{r[8:]}"
 
 
 def utcnow() -> datetime:
@@ -62,7 +72,11 @@ class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     specversion: Literal["1.0"] = "1.0"
-    id: str = Field(default_factory=new_event_id, min_length=1)
+    id: str = Field(
+        default_factory=new_event_id,
+        min_length=1,
+        description="unique per event; safetynet's own are time-ordered UUIDs (RFC 9562 version 7)",
+    )
     source: str = Field(min_length=1, description="URI-reference of the producing service")
     type: str = Field(min_length=1, description="event type, e.g. cn.safetynet.claims.settled")
     subject: str = Field(min_length=1, description="pseudonymous person key; also the Kafka record key")
