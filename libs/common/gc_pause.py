@@ -1,4 +1,5 @@
-"""Pausing Python's cyclic garbage collector while a large import builds and holds its rows.
+"""Pausing Python's cyclic garbage collector while a large import builds and holds its rows, or while a consumer
+handles a fetched batch.
 
 A 100,000-row roster keeps hundreds of thousands of objects alive at once (the parsed sheet, its events, the COPY
 records), and CPython starts a full collection whenever the surviving objects grow by a quarter: about a dozen in

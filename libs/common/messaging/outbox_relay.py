@@ -64,6 +64,12 @@ class OutboxRelay:
                 return 0
             await conn.commit()  # the lock is the session's: it outlives this transaction
             try:
+                # Read the unpublished rows by walking the partial index in id order. Every statement is planned
+                # afresh (db.create_engine), and estimating only a few unpublished rows the planner prefers a
+                # bitmap scan; but that visits every index entry of a row published since the last vacuum, where
+                # an index scan marks those entries dead and skips them next time (measured: 1.6 ms a pass at
+                # 20,000 flags, 0.04 ms with the index scan).
+                await conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
                 return await self._publish_batch(conn)
             finally:
                 await conn.rollback()  # a pass that failed half-way leaves no transaction open
