@@ -108,6 +108,32 @@ async def test_poison_goes_to_the_dead_letter_topic_and_the_partition_moves_on(h
     assert all(dlq_headers(d)["dlq-original-topic"].endswith(CLAIMS_SETTLED) for d in dead)
 
 
+async def test_a_fetch_decoded_in_slices_keeps_every_record_and_each_poison_in_its_place(
+    harness: Harness, bus: Bus
+) -> None:
+    # 45 records in one partition: more than two of the consumer's decoding slices, a poison record in the
+    # second and third slice. 43 claims of 1.00 each → 43.00; both poison records dead-lettered, none lost.
+    for start, count in ((0, 20), (20, 20), (40, 3)):
+        async with harness.uow() as uow:
+            for i in range(start, start + count):
+                uow.publish(claim(f"c-{i}", amount="1.00"), subject="p1")
+            await uow.commit()
+        await harness.relay.publish_pending()
+        if start < 40:
+            await bus.publish([Record(CLAIMS_SETTLED, "p1", b"{not json " + str(start).encode())])
+
+    assert await harness.consume_until(45) == 45
+    assert await harness.total() == Decimal("43.00")
+    assert harness.runner.dead_lettered == 2
+    dlq = bus.consumer(backends.unique("dlq-reader"), [dead_letter_topic(harness.runner.group)])
+    await dlq.start()
+    dead = await fetch_n(dlq, 2)
+    await dlq.stop()
+    assert [d.value for d in dead] == [b"{not json 0", b"{not json 20"]
+    first, second = (int(dlq_headers(d)["dlq-original-offset"]) for d in dead)
+    assert second - first == 21  # the 20 claims between them
+
+
 async def test_rows_wait_in_the_outbox_until_a_relay_publishes_them(harness: Harness) -> None:
     # The process died before its relay ran: rows are committed, nothing is published yet.
     async with harness.uow() as uow:
