@@ -1,4 +1,5 @@
-"""The collector pause of large imports: counted, so overlapping imports resume collection only at the last end."""
+"""The collector pause of large imports and busy consumers: counted, so overlapping pauses resume collection only at
+the last end."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from libs.common.gc_pause import collector_paused
+from libs.common.gc_pause import PausedWhileBusy, collector_paused
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +47,33 @@ def test_a_collector_that_was_off_stays_off() -> None:
     with collector_paused():
         pass
     assert not gc.isenabled()
+
+
+def test_a_busy_run_stays_paused_and_lets_the_collector_run_only_between_runs_of_steps() -> None:
+    started = 0
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        nonlocal started
+        started += phase == "start"
+
+    busy = PausedWhileBusy(every=3)
+    kept: list[list[int]] = []
+    during_steps, between_steps, enabled = [], [], []
+    gc.callbacks.append(count)
+    try:
+        for _ in range(7):
+            before = started
+            busy.step()
+            during_steps.append(started - before)
+            enabled.append(gc.isenabled())
+            before = started
+            kept.extend([] for _ in range(2000))  # a batch's live objects: enough to start a collection were it on
+            between_steps.append(started - before)
+        busy.idle()
+        assert gc.isenabled()
+    finally:
+        gc.callbacks.remove(count)
+    assert enabled == [False] * 7
+    assert between_steps == [0] * 7  # never while a step runs
+    # Steps 1-3 and 4-6 paused together; collection resumed just before steps 4 and 7, and collected then.
+    assert [n > 0 for n in during_steps] == [False, False, False, True, False, False, True]

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from libs.common.db import insert_ignoring_duplicates, unnest_insert
-from libs.common.gc_pause import collector_paused
+from libs.common.gc_pause import PausedWhileBusy, collector_paused
 from libs.common.messaging.bus import Bus, BusConsumer, BusUnavailable, Delivery, Record
 from libs.common.messaging.contracts import REGISTRY, Contract
 from libs.common.messaging.envelope import Envelope, utcnow
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # Handlers take their own contract type; Any keeps the handler table ({Contract type: handler}) typable.
 Handler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+_COLLECT_EVERY = 10  # batches in a row handled with the cyclic GC paused (gc_pause.PausedWhileBusy)
 _DECODE_SLICE = 20  # records decoded between yields to the event loop (~0.3 ms of work)
 
 
@@ -296,18 +297,23 @@ class ConsumerRunner:
         rewinds, so those records come again."""
         backoff = 0.2
         ahead: asyncio.Task[Fetched] | None = None
+        collector = PausedWhileBusy(every=_COLLECT_EVERY)
         try:
             while not self.stopping:
                 try:
                     fetched = await (ahead if ahead is not None else self._fetch())
                     ahead = None
                     if fetched.deliveries:
+                        collector.step()
                         ahead = asyncio.create_task(self._fetch(), name=f"{self.group}-fetch-ahead")
                         await self._settle(fetched)
+                    else:
+                        collector.idle()
                     backoff = 0.2
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
+                    collector.idle()
                     await self._drop(ahead)
                     ahead = None
                     if not _is_infrastructure(exc):
@@ -317,6 +323,7 @@ class ConsumerRunner:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self._max_backoff)
         finally:
+            collector.idle()
             await self._drop(ahead, rewind=False)
 
     async def _drop(self, ahead: asyncio.Task[Fetched] | None, *, rewind: bool = True) -> None:
