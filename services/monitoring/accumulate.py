@@ -1,4 +1,5 @@
-"""claims.settled → yearly totals, set-based: a fetched batch of claims costs a handful of statements.
+"""claims.settled → yearly totals, set-based: a fetched batch of claims costs a handful of statements. (On
+PostgreSQL a batch without corrections takes one statement instead: ``accumulate_pg``.)
 
 1. store the new claim facts (INSERT … ON CONFLICT DO NOTHING RETURNING: a resent claim id counts once);
 2. retire the claims the new ones correct, and mark new claims an earlier-arrived correction already replaces
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
@@ -26,6 +27,7 @@ from services.monitoring import domain
 from services.monitoring.tables import claim_facts, year_burdens
 
 YearKey = tuple[str, int]
+DIAGNOSIS_LENGTH = 200  # claim_facts.diagnosis: the risk description is written from the event, not from here
 _PARTS = ("total_cost", "burden", "self_pay", "assistance")
 # The same upsert as the SQLite statement below, for unnest_insert: add the batch's increments, keep the last region.
 _UPSERT_PG = (
@@ -48,6 +50,37 @@ class Step:
     counted: bool
 
 
+class Reached(NamedTuple):
+    """A counted claim and its person's year totals right after it (what the warning rules look at)."""
+
+    event: ClaimSettledV1
+    envelope: Envelope
+    year: int
+    running: domain.BurdenParts
+
+
+def unique_claims(batch: Sequence[tuple[ClaimSettledV1, Envelope]]) -> list[tuple[ClaimSettledV1, Envelope]]:
+    """The batch with each claim id once (its first delivery), in batch order."""
+    unique: dict[str, tuple[ClaimSettledV1, Envelope]] = {}
+    for event, envelope in batch:
+        unique.setdefault(event.claim_id, (event, envelope))
+    return list(unique.values())
+
+
+async def accumulate(conn: AsyncConnection, claims: Sequence[tuple[ClaimSettledV1, Envelope]]) -> list[Reached]:
+    """Store the claims, add them to their years, and return every counted claim with its running total, in batch
+    order (steps that retire a corrected claim lower the running total between them)."""
+    steps = await record_claims(conn, claims)
+    running = await add_to_years(conn, steps)
+    reached: list[Reached] = []
+    for s in steps:
+        if not s.delta.is_zero():
+            running[s.key] = running[s.key].plus(s.delta)
+        if s.counted:  # a reversal or a replaced claim lowers the total or leaves it: it raises nothing
+            reached.append(Reached(s.event, s.envelope, s.key[1], running[s.key]))
+    return reached
+
+
 def parts_of(event: ClaimSettledV1) -> domain.BurdenParts:
     return domain.claim_parts(
         event.total_cost,
@@ -60,9 +93,7 @@ def parts_of(event: ClaimSettledV1) -> domain.BurdenParts:
 
 async def record_claims(conn: AsyncConnection, batch: Sequence[tuple[ClaimSettledV1, Envelope]]) -> list[Step]:
     """Store the batch's claims and return the steps they make, in batch order (nothing for resends)."""
-    unique: dict[str, tuple[ClaimSettledV1, Envelope]] = {}
-    for event, envelope in batch:
-        unique.setdefault(event.claim_id, (event, envelope))
+    unique = {e.claim_id: (e, env) for e, env in unique_claims(batch)}
     if not unique:
         return []
     parts = {claim_id: parts_of(e) for claim_id, (e, _) in unique.items()}
@@ -102,7 +133,7 @@ def _fact_row(e: ClaimSettledV1, parts: domain.BurdenParts) -> dict[str, Any]:
         "corrects_claim_id": e.corrects_claim_id,
         "region_code": e.region_code,
         "settlement_date": e.settlement_date,
-        "diagnosis": e.diagnosis[:200],
+        "diagnosis": e.diagnosis[:DIAGNOSIS_LENGTH],
     }
 
 

@@ -18,7 +18,8 @@ from libs.common.policy import PolicyBook
 from libs.common.read_models.categories import apply_roster_change, held_on, periods_of
 from libs.common.read_models.categories import categories_on as categories_held_on
 from services.monitoring import domain
-from services.monitoring.accumulate import Step, add_to_years, record_claims
+from services.monitoring.accumulate import Reached, accumulate, unique_claims
+from services.monitoring.accumulate_pg import accumulate_in_one_statement
 from services.monitoring.flags import Crossing, raise_flags
 from services.monitoring.reevaluate import reevaluate
 from services.monitoring.rules import Rules
@@ -29,42 +30,50 @@ async def categories_on(conn: AsyncConnection, person_key: str, on: date) -> fro
     return await categories_held_on(conn, category_periods, person_key, on)
 
 
+_NONE_HELD: frozenset[Category] = frozenset()
+
+
 def make_on_claims_settled(book: PolicyBook) -> Batched:
     rules = Rules(book)
 
     async def on_claims_settled(uow: UnitOfWork, batch: Sequence[tuple[ClaimSettledV1, Envelope]]) -> None:
-        steps = await record_claims(uow.conn, batch)
-        running = await add_to_years(uow.conn, steps)
-        counted = [s for s in steps if s.counted]
-        held = await periods_of(uow.conn, category_periods, [s.event.person_key for s in counted])
+        conn = uow.conn
+        claims = unique_claims(batch)
+        held = await periods_of(conn, category_periods, [e.person_key for e, _ in claims])
+
+        def categories(e: ClaimSettledV1) -> frozenset[Category]:
+            periods = held.get(e.person_key)
+            return held_on(periods, e.settlement_date) if periods else _NONE_HELD
+
+        if conn.dialect.name == "postgresql" and all(e.corrects_claim_id is None for e, _ in claims):
+            floors = [rules.floor(e.region_code, e.settlement_date, categories(e)) for e, _ in claims]
+            reached = await accumulate_in_one_statement(conn, claims, floors)
+        else:
+            reached = await accumulate(conn, claims)
         crossings: list[Crossing] = []
-        for s in steps:
-            if not s.delta.is_zero():
-                running[s.key] = running[s.key].plus(s.delta)
-            if not s.counted:
-                continue  # a reversal or a replaced claim lowers the total or leaves it: it raises nothing
-            e = s.event
-            categories = held_on(held.get(e.person_key, []), e.settlement_date)
-            for warning in rules.evaluate(e.region_code, e.settlement_date, categories, running[s.key], s.key[1]):
-                crossings.append(_crossing(e, s, warning, running[s.key]))
+        for r in reached:
+            e = r.event
+            for warning in rules.evaluate(e.region_code, e.settlement_date, categories(e), r.running, r.year):
+                crossings.append(_crossing(r, warning))
         await raise_flags(uow, crossings)
 
     return Batched(on_claims_settled)
 
 
-def _crossing(e: ClaimSettledV1, s: Step, warning: domain.Warning, parts: domain.BurdenParts) -> Crossing:
+def _crossing(r: Reached, warning: domain.Warning) -> Crossing:
+    e = r.event
     return Crossing(
         person_key=e.person_key,
         id_number=e.id_number,
         name=e.name,
         region_code=e.region_code,
-        year=s.key[1],
+        year=r.year,
         claim_id=e.claim_id,
         settlement_date=e.settlement_date,
         diagnosis=e.diagnosis,
         warning=warning,
-        year_parts=parts,
-        caused_by=s.envelope,
+        year_parts=r.running,
+        caused_by=r.envelope,
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from decimal import Decimal
 
 from libs.common.categories import Category
-from libs.common.policy import NoPolicy, PolicyBook, PolicyPack
+from libs.common.policy import MissingFigure, NoPolicy, PolicyBook, PolicyPack
 from services.monitoring import domain
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ class Rules:
         self._book = book
         self._cache: dict[tuple[str, date], list[PolicyPack]] = {}
         self._reported: set[str] = set()  # a missing figure is logged once, not for every claim it leaves unchecked
+        self._floors: dict[tuple[str, date, frozenset[Category]], Decimal | None] = {}
 
     def packs(self, county: str, on: date) -> list[PolicyPack]:
         key = (county, on)
@@ -40,7 +42,30 @@ class Rules:
             return ()
         result = domain.evaluate(packs, held, parts, year)
         for missing in result.missing:
-            if missing not in self._reported:
-                self._reported.add(missing)
-                log.warning("claims counted but this rule not evaluated until the figure is set: %s", missing)
+            self._report(missing)
         return result.warnings
+
+    def floor(self, county: str, on: date, held: frozenset[Category]) -> Decimal | None:
+        """The lowest line of any rule that applies to a person holding ``held`` in ``county`` on ``on`` (None: no
+        rule can be evaluated). A year's burden below it raises nothing, whatever the rules measure."""
+        key = (county, on, held)
+        if key in self._floors:
+            return self._floors[key]
+        if len(self._floors) > 50_000:  # as for the packs: counties × days × category sets seen
+            self._floors.clear()
+        lines: list[Decimal] = []
+        for pack in self.packs(county, on):
+            if pack.monitoring is None:
+                raise ValueError(f"pack {pack.id} has no monitoring rules")
+            for rule in pack.monitoring.rules_for(held):
+                try:
+                    lines.append(pack.amount(rule.threshold, domain.burden_year(on)))
+                except MissingFigure as exc:
+                    self._report(str(exc))
+        self._floors[key] = found = min(lines, default=None)
+        return found
+
+    def _report(self, missing: str) -> None:
+        if missing not in self._reported:
+            self._reported.add(missing)
+            log.warning("claims counted but this rule not evaluated until the figure is set: %s", missing)
