@@ -27,7 +27,7 @@ from libs.common.db import insert_ignoring_duplicates, unnest_insert
 from libs.common.gc_pause import PausedWhileBusy
 from libs.common.messaging.bus import Bus, BusConsumer, BusUnavailable, Delivery, Record
 from libs.common.messaging.contracts import REGISTRY, Contract
-from libs.common.messaging.envelope import Envelope, utcnow
+from libs.common.messaging.envelope import Envelope, envelope_with, utcnow
 from libs.common.messaging.topics import dead_letter_topic
 from libs.common.messaging.unit_of_work import UnitOfWork
 
@@ -110,6 +110,8 @@ class ConsumerRunner:
         self.handled_by_topic: Counter[str] = Counter()
         self.dead_lettered_by_topic: Counter[str] = Counter()
         self.stopping = False  # set by the runtime's stop(): the loop ends at its next turn
+        # Delivered topic (with the bus's prefix) → the one contract handled from it, for the one-pass decode.
+        self._one_pass: dict[str, type[Contract] | None] = {}
 
     @property
     def topics(self) -> list[str]:
@@ -122,7 +124,23 @@ class ConsumerRunner:
                 return topic
         return delivered
 
+    def _one_pass_model(self, delivered: str) -> type[Contract] | None:
+        if delivered not in self._one_pass:
+            models = [m for m in self._handlers if m.topic == self._topic_label(delivered)]
+            self._one_pass[delivered] = models[0] if len(models) == 1 else None
+        return self._one_pass[delivered]
+
     def _decode(self, delivery: Delivery) -> Decoded | Poison:
+        model = self._one_pass_model(delivery.topic)
+        if model is not None:
+            try:
+                envelope = envelope_with(model).model_validate_json(delivery.value)
+            except ValueError:
+                pass  # not (the current version of) this contract: the general path below decides, and words it
+            else:
+                if envelope.type == model.event_type and envelope.schemaversion == model.version:
+                    event: Contract = envelope.data  # type: ignore[assignment]  # the model, parsed in the same pass
+                    return Decoded(delivery, envelope, event)
         try:
             envelope = Envelope.from_bytes(delivery.value)
             event = REGISTRY.decode(envelope.type, envelope.schemaversion, envelope.data)

@@ -8,13 +8,14 @@ directly caused this one).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
@@ -103,3 +104,17 @@ class Envelope(BaseModel):
             if errors and errors[0]["type"] in ("json_invalid", "json_type"):
                 raise ValueError(f"record value is not JSON: {errors[0]['msg']}") from exc
             raise
+
+
+@functools.cache
+def envelope_with(model: type[BaseModel]) -> type[Envelope]:
+    """An Envelope whose ``data`` is parsed straight into ``model`` from the record's bytes, in one pass.
+
+    For consumers on the hot path: reading the envelope, then validating its ``data`` dict into the contract, walks
+    every field twice and builds a dict in between (measured: 9.1 µs against 7.1 µs a claim). The instance is an
+    Envelope in every other respect; ``data`` holds the model, not a dict, so only the decoder that asked for it
+    reads it. Bytes this rejects may still be good (an older contract version to upcast): callers fall back to
+    ``Envelope.from_bytes``, which also words the error for a dead letter.
+    """
+    typed: type[Envelope] = create_model(f"{model.__name__}Envelope", __base__=Envelope, data=(model, ...))
+    return typed
