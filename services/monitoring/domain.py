@@ -75,6 +75,12 @@ class Evaluation:
     missing: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class LowestLine:
+    line: Decimal | None
+    missing: tuple[str, ...] = ()  # as in Evaluation
+
+
 def burden_year(settlement_date: date) -> int:
     """The burden year is the calendar year of settlement (DOMAIN.md flow 3, a reading)."""
     return settlement_date.year
@@ -107,6 +113,23 @@ def evaluate(
                 found.append(Warning(pack.id, rule, threshold, burden, held[0] if held else None))
         warnings.extend(sorted(found, key=lambda w: w.threshold))
     return Evaluation(tuple(warnings), tuple(missing))
+
+
+def lowest_line(packs: Sequence[PolicyPack], categories: frozenset[Category], year: int) -> LowestLine:
+    """The lowest line of any rule ``evaluate`` would apply to a person holding ``categories`` (None: no rule can be
+    evaluated). Every burden a rule measures is at most max(burden, self-pay) + assistance, so a year below the line
+    on that measure raises nothing: the batch path reads back only the claims that reach it."""
+    lines: list[Decimal] = []
+    missing: list[str] = []
+    for pack in packs:
+        if pack.monitoring is None:
+            raise ValueError(f"pack {pack.id} has no monitoring rules")
+        for rule in pack.monitoring.rules_for(categories):
+            try:
+                lines.append(pack.amount(rule.threshold, year))
+            except MissingFigure as exc:
+                missing.append(str(exc))
+    return LowestLine(min(lines, default=None), tuple(missing))
 
 
 def risk_description(settlement_date: date, diagnosis: str, total_cost: Decimal, burden: Decimal) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from libs.common.categories import Category
-from libs.common.policy import MissingFigure, NoPolicy, PolicyBook, PolicyPack
+from libs.common.policy import NoPolicy, PolicyBook, PolicyPack
 from services.monitoring import domain
 
 log = logging.getLogger(__name__)
@@ -53,17 +53,11 @@ class Rules:
             return self._floors[key]
         if len(self._floors) > 50_000:  # as for the packs: counties × days × category sets seen
             self._floors.clear()
-        lines: list[Decimal] = []
-        for pack in self.packs(county, on):
-            if pack.monitoring is None:
-                raise ValueError(f"pack {pack.id} has no monitoring rules")
-            for rule in pack.monitoring.rules_for(held):
-                try:
-                    lines.append(pack.amount(rule.threshold, domain.burden_year(on)))
-                except MissingFigure as exc:
-                    self._report(str(exc))
-        self._floors[key] = found = min(lines, default=None)
-        return found
+        found = domain.lowest_line(self.packs(county, on), held, domain.burden_year(on))
+        for missing in found.missing:
+            self._report(missing)
+        self._floors[key] = found.line
+        return found.line
 
     def _report(self, missing: str) -> None:
         if missing not in self._reported:
