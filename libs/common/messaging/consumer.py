@@ -18,12 +18,12 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from libs.common.db import insert_ignoring_duplicates, unnest_insert
+from libs.common.db import insert_ignoring_duplicates
 from libs.common.gc_pause import PausedWhileBusy
 from libs.common.messaging.bus import Bus, BusConsumer, BusUnavailable, Delivery, Record
 from libs.common.messaging.contracts import REGISTRY, Contract
@@ -50,15 +50,13 @@ class Batched:
 HandlerEntry = Handler | Batched
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):  # named tuples: one per record, built several times faster than frozen dataclasses
     delivery: Delivery
     envelope: Envelope
     event: Contract
 
 
-@dataclass(frozen=True)
-class Poison:
+class Poison(NamedTuple):
     delivery: Delivery
     error: str
 
@@ -97,6 +95,12 @@ class ConsumerRunner:
         self._uow_factory = uow_factory
         self._handlers = dict(handlers)
         self._inbox = inbox
+        self._inbox_pg = sa.text(
+            f"WITH new AS (INSERT INTO {inbox.name} (consumer, event_id, processed_at)"
+            " SELECT :consumer, id, CAST(:now AS TIMESTAMP WITH TIME ZONE) FROM unnest(CAST(:ids AS TEXT[])) AS id"
+            " ON CONFLICT DO NOTHING RETURNING event_id)"
+            " SELECT id FROM unnest(CAST(:ids AS TEXT[])) AS id WHERE id NOT IN (SELECT event_id FROM new)"
+        )
         self._topics = sorted({model.topic for model in self._handlers})
         self._max_records = max_records
         self._fetch_timeout = fetch_timeout
@@ -160,13 +164,17 @@ class ConsumerRunner:
                 seen.add(item.envelope.id)
                 unique.append(item)
         now = utcnow()  # one moment for the batch: handled in one transaction
-        rows = [{"consumer": self.group, "event_id": item.envelope.id, "processed_at": now} for item in unique]
         if uow.conn.dialect.name == "postgresql":
-            result = await unnest_insert(uow.conn, self._inbox, rows, "ON CONFLICT DO NOTHING RETURNING event_id")
-        else:
-            statement = insert_ignoring_duplicates(uow.conn, self._inbox).returning(self._inbox.c.event_id)
-            result = await uow.conn.execute(statement, rows)
-        inserted = {r.event_id for r in result}
+            # One array of ids in, and back only the ids the inbox already had (usually none): building a row per
+            # event and reading every new id back was ~2.5 µs an event of the consumer's own time.
+            result = await uow.conn.execute(
+                self._inbox_pg, {"consumer": self.group, "ids": [item.envelope.id for item in unique], "now": now}
+            )
+            known = {event_id for (event_id,) in result}
+            return [item for item in unique if item.envelope.id not in known] if known else unique
+        rows = [{"consumer": self.group, "event_id": item.envelope.id, "processed_at": now} for item in unique]
+        statement = insert_ignoring_duplicates(uow.conn, self._inbox).returning(self._inbox.c.event_id)
+        inserted = {r.event_id for r in await uow.conn.execute(statement, rows)}
         return [item for item in unique if item.envelope.id in inserted]
 
     async def _handle_batch(self, items: Sequence[Decoded]) -> None:
@@ -248,7 +256,10 @@ class ConsumerRunner:
         self.processed += len(deliveries)
         poisoned = Counter(self._topic_label(p.delivery.topic) for p in poison)
         self.dead_lettered_by_topic.update(poisoned)
-        self.handled_by_topic.update(Counter(self._topic_label(d.topic) for d in deliveries) - poisoned)
+        delivered: Counter[str] = Counter()
+        for topic, count in Counter(d.topic for d in deliveries).items():  # a label per topic, not per record
+            delivered[self._topic_label(topic)] += count
+        self.handled_by_topic.update(delivered - poisoned)
 
     async def _handle_one_by_one(self, items: Sequence[Decoded]) -> list[Poison]:
         failed: list[Poison] = []
