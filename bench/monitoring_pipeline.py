@@ -6,7 +6,8 @@
       UPDATE), offsets committed per batch — no application code;
     - pipeline: the monitoring service itself (consume → decode → inbox → claim facts, corrections, totals in
       PostgreSQL → flags → risk.flagged in the outbox, relay publishing) until every claim is handled.
-    Both rates are counted from the first record handled (the group join is reported, not counted).
+    Both rates are counted from the first record handled (the group join is reported, not counted). The raw limit
+    is measured before and after the pipeline, and the ratio taken against their mean (the machine drifts).
     Target: pipeline ≥ 0.5 × raw.
 (b) Latency. The service runs in its own process; claims are published at a steady rate (default 1,000/s), 1 in N
     of them crossing a line (default runs: 1 in 10, then every claim — the worst case); a plain consumer of
@@ -369,12 +370,17 @@ async def throughput(admin: str, bootstrap: str, claims: int, persons: int) -> N
     ]
     await put_claims(bootstrap, prefix, records)
     print(f"(a) {claims:,} claims of {persons:,} persons on {prefix}{topics.CLAIMS_SETTLED}")
-    raw_rate, raw_join = await raw_limit(admin, bootstrap, prefix, claims)
-    print(f"    raw limit (aiokafka + json + asyncpg unnest upsert): {raw_rate:,.0f} claims/s (join {raw_join:.1f}s)")
+    raw_before, raw_join = await raw_limit(admin, bootstrap, prefix, claims)
+    print(f"    raw limit (aiokafka + json + asyncpg unnest upsert): {raw_before:,.0f} claims/s (join {raw_join:.1f}s)")
     rate_a, join, drained, flags, busy = await pipeline(admin, bootstrap, prefix, claims)
     print(f"    monitoring consumer: {rate_a:,.0f} claims/s (join {join:.1f}s); {flags:,} flags, outbox drained")
     print(f"    {drained:.2f}s after the last claim was handled; the service's process on a CPU {busy:.0%} of the time")
-    print(f"    ratio pipeline / raw: {rate_a / raw_rate:.2f} (target ≥ 0.5)")
+    # The raw limit again after the pipeline: this machine's speed drifts by a third within minutes, and a raw run
+    # on one side only made the ratio swing with it. The ratio is against the mean of the two.
+    raw_after, _ = await raw_limit(admin, bootstrap, prefix, claims)
+    raw_rate = (raw_before + raw_after) / 2
+    print(f"    raw limit again, after: {raw_after:,.0f} claims/s")
+    print(f"    ratio pipeline / raw (mean of before and after): {rate_a / raw_rate:.2f} (target ≥ 0.5)")
 
 
 if __name__ == "__main__":
