@@ -28,13 +28,13 @@ from services.monitoring.tables import claim_facts, year_burdens
 
 YearKey = tuple[str, int]
 DIAGNOSIS_LENGTH = 200  # claim_facts.diagnosis: the risk description is written from the event, not from here
-_PARTS = ("total_cost", "burden", "self_pay", "assistance")
-# The same upsert as the SQLite statement below, for unnest_insert: add the batch's increments, keep the last region.
-_UPSERT_PG = (
+# The same upsert as the SQLite statement below, for unnest_insert (and accumulate_pg's statement): add the batch's
+# increments, keep the last region, return the new totals.
+UPSERT_YEARS_PG = (
     "ON CONFLICT (person_key, year) DO UPDATE SET region_code = excluded.region_code, "
-    + ", ".join(f"{n} = year_burdens.{n} + excluded.{n}" for n in _PARTS)
+    + ", ".join(f"{n} = year_burdens.{n} + excluded.{n}" for n in domain.PARTS)
     + " RETURNING person_key, year, "
-    + ", ".join(_PARTS)
+    + ", ".join(domain.PARTS)
 )
 
 
@@ -213,14 +213,14 @@ async def add_to_years(conn: AsyncConnection, steps: Sequence[Step]) -> dict[Yea
         for k, d in sorted(deltas.items())  # one lock order, should two consumers ever share a person (rebalance)
     ]
     if conn.dialect.name == "postgresql":
-        rows_back = await unnest_insert(conn, year_burdens, rows, _UPSERT_PG)
+        rows_back = await unnest_insert(conn, year_burdens, rows, UPSERT_YEARS_PG)
     else:
         insert = sqlite.insert(year_burdens)
         y, new = year_burdens.c, insert.excluded
         statement = insert.on_conflict_do_update(
             index_elements=[y.person_key, y.year],
-            set_={"region_code": new.region_code, **{n: y[n] + new[n] for n in _PARTS}},
-        ).returning(y.person_key, y.year, *(y[n] for n in _PARTS))
+            set_={"region_code": new.region_code, **{n: y[n] + new[n] for n in domain.PARTS}},
+        ).returning(y.person_key, y.year, *(y[n] for n in domain.PARTS))
         rows_back = await conn.execute(statement, rows)
     before: dict[YearKey, domain.BurdenParts] = {}
     for r in rows_back:

@@ -22,13 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from libs.common.messaging.contracts.assistance import ClaimSettledV1
 from libs.common.messaging.envelope import Envelope
 from services.monitoring import domain
-from services.monitoring.accumulate import DIAGNOSIS_LENGTH, Reached, parts_of
+from services.monitoring.accumulate import DIAGNOSIS_LENGTH, UPSERT_YEARS_PG, Reached, parts_of
 
-_PARTS = ("total_cost", "burden", "self_pay", "assistance")
-_SUM = ", ".join(f"sum({n}) AS {n}" for n in _PARTS)
-_ADD = ", ".join(f"{n} = year_burdens.{n} + excluded.{n}" for n in _PARTS)
-_ZERO_UNLESS_COUNTED = ", ".join(f"CASE WHEN s.counts THEN i.{n} ELSE 0 END AS {n}" for n in _PARTS)
-_RUNNING = ", ".join(f"t.{n} - coalesce(sum(st.{n}) OVER later, 0) AS {n}" for n in _PARTS)
+_SUM = ", ".join(f"sum({n}) AS {n}" for n in domain.PARTS)
+_ZERO_UNLESS_COUNTED = ", ".join(f"CASE WHEN s.counts THEN i.{n} ELSE 0 END AS {n}" for n in domain.PARTS)
+_RUNNING = ", ".join(f"t.{n} - coalesce(sum(st.{n}) OVER later, 0) AS {n}" for n in domain.PARTS)
 
 # Amounts travel as text and PostgreSQL parses them (cheaper than asyncpg's binary Decimal encoding: db.unnest_insert).
 # ``replaced`` (the claims a stored correction already replaces) sees the table as it was before the statement, which
@@ -77,15 +75,14 @@ steps AS (
     FROM input i JOIN stored s USING (claim_id)
 ),
 totals AS (
-    INSERT INTO year_burdens (person_key, year, region_code, {", ".join(_PARTS)})
+    INSERT INTO year_burdens (person_key, year, region_code, {", ".join(domain.PARTS)})
     SELECT person_key, year,
            substr(coalesce(max(_ord_region) FILTER (WHERE counts), min(_ord_region)), 11),
            {_SUM}
     FROM steps
     GROUP BY person_key, year
     ORDER BY person_key, year
-    ON CONFLICT (person_key, year) DO UPDATE SET region_code = excluded.region_code, {_ADD}
-    RETURNING person_key, year, {", ".join(_PARTS)}
+    {UPSERT_YEARS_PG}
 ),
 running AS (
     SELECT st.ord, st.counts, st.floor, {_RUNNING}
@@ -94,7 +91,7 @@ running AS (
         PARTITION BY st.person_key, st.year ORDER BY st.ord ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
     )
 )
-SELECT ord, {", ".join(_PARTS)} FROM running
+SELECT ord, {", ".join(domain.PARTS)} FROM running
 WHERE counts AND greatest(burden, self_pay) + assistance >= floor
 ORDER BY ord
 """
@@ -124,7 +121,7 @@ async def accumulate_in_one_statement(
         "claim_id": [e.claim_id for e in events],
         "person_key": [e.person_key for e in events],
         "year": [domain.burden_year(e.settlement_date) for e in events],
-        **{name: [str(p[i]) for p in parts] for i, name in enumerate(_PARTS)},
+        **{name: [str(p[i]) for p in parts] for i, name in enumerate(domain.PARTS)},
         "region_code": [e.region_code for e in events],
         "settlement_date": [e.settlement_date for e in events],
         "diagnosis": [e.diagnosis[:DIAGNOSIS_LENGTH] for e in events],

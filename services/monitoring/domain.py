@@ -46,6 +46,10 @@ class BurdenParts(NamedTuple):
         return left + self.assistance if definition is BurdenDefinition.AFTER_BASIC_AND_CRITICAL else left
 
 
+# The parts' names are also the amount columns of claim_facts and year_burdens.
+PARTS: tuple[str, ...] = BurdenParts._fields
+
+
 def claim_parts(
     total_cost: Decimal,
     personal_burden: Decimal,

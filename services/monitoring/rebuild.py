@@ -18,7 +18,6 @@ from services.monitoring import domain
 from services.monitoring.tables import claim_facts, year_burdens
 
 YearKey = tuple[str, int]
-PARTS = ("total_cost", "burden", "self_pay", "assistance")
 
 
 @dataclass(frozen=True)
@@ -42,21 +41,21 @@ async def totals_from_facts(conn: AsyncConnection, year: int) -> dict[YearKey, t
         sa.select(
             f.person_key,
             sa.func.max(f.region_code).label("region_code"),
-            *(sa.func.sum(sa.case((counts, f[name]), else_=zero)).label(name) for name in PARTS),
+            *(sa.func.sum(sa.case((counts, f[name]), else_=zero)).label(name) for name in domain.PARTS),
         )
         .where(f.year == year)
         .group_by(f.person_key)
     )
     return {
-        (r.person_key, year): (r.region_code, domain.BurdenParts(*(Decimal(r._mapping[n]) for n in PARTS)))
+        (r.person_key, year): (r.region_code, domain.BurdenParts(*(Decimal(r._mapping[n]) for n in domain.PARTS)))
         for r in await conn.execute(query)
     }
 
 
 async def kept_totals(conn: AsyncConnection, year: int) -> dict[YearKey, domain.BurdenParts]:
     y = year_burdens.c
-    rows = await conn.execute(sa.select(y.person_key, *(y[n] for n in PARTS)).where(y.year == year))
-    return {(r.person_key, year): domain.BurdenParts(*(Decimal(r._mapping[n]) for n in PARTS)) for r in rows}
+    rows = await conn.execute(sa.select(y.person_key, *(y[n] for n in domain.PARTS)).where(y.year == year))
+    return {(r.person_key, year): domain.BurdenParts(*(Decimal(r._mapping[n]) for n in domain.PARTS)) for r in rows}
 
 
 async def rebuild_year(conn: AsyncConnection, year: int) -> Rebuilt:
@@ -78,7 +77,7 @@ async def rebuild_year(conn: AsyncConnection, year: int) -> Rebuilt:
     )
     await conn.execute(year_burdens.delete().where(year_burdens.c.year == year))
     rows = [
-        {"person_key": k[0], "year": k[1], "region_code": region, **{n: getattr(parts, n) for n in PARTS}}
+        {"person_key": k[0], "year": k[1], "region_code": region, **{n: getattr(parts, n) for n in domain.PARTS}}
         for k, (region, parts) in rebuilt.items()
     ]
     if rows:
