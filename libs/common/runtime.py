@@ -89,6 +89,7 @@ class ServiceRuntime:
             handlers=handlers,
             inbox=self.tables.inbox,
             max_records=max_records,
+            overlap=self.engine.dialect.name == "postgresql",
         )
         self.consumers.append(runner)
         return runner

@@ -47,8 +47,10 @@ def make_on_claims_settled(book: PolicyBook) -> Batched:
 
         if conn.dialect.name == "postgresql" and all(e.corrects_claim_id is None for e, _ in claims):
             floors = [rules.floor(e.region_code, e.settlement_date, categories(e)) for e, _ in claims]
+            await uow.after_previous_batch()  # running totals follow the fetched order (see _no_corrections)
             reached = await accumulate_in_one_statement(conn, claims, floors)
         else:
+            await uow.after_previous_batch()
             reached = await accumulate(conn, claims)
         crossings: list[Crossing] = []
         for r in reached:
@@ -57,7 +59,18 @@ def make_on_claims_settled(book: PolicyBook) -> Batched:
                 crossings.append(_crossing(r, warning))
         await raise_flags(uow, crossings)
 
-    return Batched(on_claims_settled)
+    return Batched(on_claims_settled, overlaps=_no_corrections)
+
+
+def _no_corrections(events: Sequence[ClaimSettledV1]) -> bool:
+    """Two batches of claims may overlap (the later one reads its categories and works out its floors while the
+    earlier one is in its statement) unless one holds a correction. The later batch adds to the totals only after
+    the earlier one has ended (``after_previous_batch``): each claim's running total, and so the claim a flag names,
+    is then what it is with the batches handled one after the other, and the later batch sees the earlier one's
+    flags. A correction retires a stored claim and the one-statement path reads which stored corrections replace a
+    claim, both by snapshot: a batch holding a correction is handled alone. Categories are read by snapshot too;
+    roster changes come in batches that never overlap."""
+    return all(e.corrects_claim_id is None for e in events)
 
 
 def _crossing(r: Reached, warning: domain.Warning) -> Crossing:

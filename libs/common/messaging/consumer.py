@@ -4,6 +4,8 @@
   fails, each record is retried alone, so one poison record cannot hold back the rest.
 - A handler is either per record (``Handler``) or ``Batched``: it then gets every new event of its type in a run
   of the batch at once, so it can work set-based (one upsert for 2,000 claims instead of 2,000 round trips).
+- On PostgreSQL, two batches a ``Batched`` handler says may overlap are in their transactions at once, on two
+  connections (see ``run``); their offsets are still committed in order.
 - A record that cannot be decoded, or whose handler keeps failing, goes to the group's dead-letter topic
   with the error, and the partition moves on.
 - Infrastructure failures (database or broker down) are not poison: nothing is dead-lettered, the consumer
@@ -42,9 +44,17 @@ _DECODE_SLICE = 20  # records decoded between yields to the event loop (~0.3 ms 
 
 @dataclass(frozen=True)
 class Batched:
-    """A handler for many events of one contract type at once, in the order they were fetched."""
+    """A handler for many events of one contract type at once, in the order they were fetched.
+
+    ``overlaps``, if given, says whether a batch of only these events may be handled while the batch before it
+    (also such a batch) is still in its transaction, on another connection. The handler then calls
+    ``uow.after_previous_batch()`` before any write whose order across batches matters; until then it may read
+    and work out what to write. Whatever it reads by snapshot must be written only by batches that do not overlap:
+    those wait until the batch in flight has committed, and the next batch waits for them.
+    """
 
     handle: Callable[[UnitOfWork, Sequence[tuple[Any, Envelope]]], Awaitable[None]]
+    overlaps: Callable[[Sequence[Any]], bool] | None = None
 
 
 HandlerEntry = Handler | Batched
@@ -70,6 +80,13 @@ class Fetched:
     poison: list[Poison]
 
 
+class InFlight(NamedTuple):
+    """A batch being handled in a task of its own while the next one starts; its offsets are not committed yet."""
+
+    task: asyncio.Task[None]
+    fetched: Fetched
+
+
 def _is_infrastructure(exc: BaseException) -> bool:
     if isinstance(exc, BusUnavailable | OperationalError | InterfaceError | OSError | TimeoutError):
         return True
@@ -89,7 +106,10 @@ class ConsumerRunner:
         fetch_timeout: float = 0.5,
         max_attempts: int = 3,
         max_backoff: float = 5.0,
+        overlap: bool = False,
     ) -> None:
+        """``overlap``: whether two batches may be in their transactions at once (PostgreSQL; SQLite has one
+        writer at a time), for handlers that allow it (``Batched.overlaps``)."""
         self.group = group
         self._bus = bus
         self._uow_factory = uow_factory
@@ -106,9 +126,11 @@ class ConsumerRunner:
         self._fetch_timeout = fetch_timeout
         self._max_attempts = max_attempts
         self._max_backoff = max_backoff
+        self._overlap = overlap
         self._consumer: BusConsumer | None = None
         self.processed = 0
         self.dead_lettered = 0
+        self.overlapped = 0  # batches started while the batch before them was still in its transaction
         # Per subscribed topic (without the bus's topic prefix), for /metrics: handled (or already in the inbox)
         # and dead-lettered records. Counted after the batch is done, so a rewound batch is not counted twice.
         self.handled_by_topic: Counter[str] = Counter()
@@ -177,8 +199,9 @@ class ConsumerRunner:
         inserted = {r.event_id for r in await uow.conn.execute(statement, rows)}
         return [item for item in unique if item.envelope.id in inserted]
 
-    async def _handle_batch(self, items: Sequence[Decoded]) -> None:
+    async def _handle_batch(self, items: Sequence[Decoded], previous: asyncio.Future[None] | None = None) -> None:
         async with self._uow_factory() as uow:
+            uow.previous_batch = previous
             new = await self._new_in_inbox(uow, items)
             # Runs of one contract type keep the fetched order between types (a roster change before a claim).
             for _, run in groupby(new, key=lambda item: type(item.event)):
@@ -241,16 +264,17 @@ class ConsumerRunner:
         """Handle one fetched batch completely (handled or dead-lettered). Raises only on infrastructure failure."""
         await self._process(await self._decode_all(deliveries))
 
-    async def _process(self, fetched: Fetched) -> None:
+    async def _process(self, fetched: Fetched, previous: asyncio.Future[None] | None = None) -> None:
+        """Handle (or dead-letter) a fetched batch. ``previous``: the batch in flight before it, if they overlap."""
         poison = list(fetched.poison)
         if fetched.decoded:
             try:
-                await self._handle_batch(fetched.decoded)
+                await self._handle_batch(fetched.decoded, previous)
             except Exception as exc:
                 if _is_infrastructure(exc):
                     raise
                 log.warning("%s: batch of %d failed (%r); isolating records", self.group, len(fetched.decoded), exc)
-                poison.extend(await self._handle_one_by_one(fetched.decoded))
+                poison.extend(await self._handle_one_by_one(fetched.decoded, previous))
         await self._dead_letter(poison)
         deliveries = fetched.deliveries
         self.processed += len(deliveries)
@@ -261,12 +285,14 @@ class ConsumerRunner:
             delivered[self._topic_label(topic)] += count
         self.handled_by_topic.update(delivered - poisoned)
 
-    async def _handle_one_by_one(self, items: Sequence[Decoded]) -> list[Poison]:
+    async def _handle_one_by_one(
+        self, items: Sequence[Decoded], previous: asyncio.Future[None] | None = None
+    ) -> list[Poison]:
         failed: list[Poison] = []
         for item in items:
             for attempt in range(1, self._max_attempts + 1):
                 try:
-                    await self._handle_batch([item])
+                    await self._handle_batch([item], previous)
                     break
                 except Exception as exc:
                     if _is_infrastructure(exc):
@@ -308,11 +334,15 @@ class ConsumerRunner:
     async def run(self) -> None:
         """The service's loop. The next batch is fetched and decoded while the current one is in the database:
         decoding is pure Python and the transaction mostly waits for PostgreSQL, so the two overlap (measured:
-        the consumer's process sat idle ~40% of the time waiting). Batches are still handled one after the other,
-        in order, and each committed before the next is handled; a failure drops the batch fetched ahead and
-        rewinds, so those records come again."""
+        the consumer's process sat idle ~40% of the time waiting). A failure drops the batch fetched ahead and
+        rewinds, so those records come again.
+
+        Batches are handled in order, each committed before the next is handled, except two batches whose
+        handler allows it (``Batched.overlaps``, with ``overlap`` on): the later one starts while the earlier one
+        is still in its transaction (see ``_hand_over``)."""
         backoff = 0.2
         ahead: asyncio.Task[Fetched] | None = None
+        in_flight: InFlight | None = None
         # A batch's events, rows and steps are freed by reference counting when it ends; collections during it
         # only promoted them and then walked them again in full collections (measured: a sixth of a busy
         # consumer's time). So the collector runs between runs of batches and when idle (gc_pause.py).
@@ -325,29 +355,108 @@ class ConsumerRunner:
                     if fetched.deliveries:
                         collector.step()
                         ahead = asyncio.create_task(self._fetch(), name=f"{self.group}-fetch-ahead")
-                        await self._settle(fetched)
+                        in_flight = await self._hand_over(in_flight, fetched)
                     else:
+                        await self._finish(in_flight)
+                        in_flight = None
                         collector.idle()
                     backoff = 0.2
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
                     collector.idle()
+                    dropped = in_flight is not None or ahead is not None
+                    await self._abandon(in_flight)
                     await self._drop(ahead)
-                    ahead = None
+                    in_flight, ahead = None, None
+                    if dropped:
+                        await self._rewind_quietly()
                     if not _is_infrastructure(exc):
                         raise
                     log.warning("%s: %r; retrying in %.1fs", self.group, exc, backoff)
                     await self._restart_consumer_if_needed(exc)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self._max_backoff)
+            await self._finish(in_flight)  # stopping: the batch in flight is seen through and committed
+            in_flight = None
         finally:
             collector.idle()
-            await self._drop(ahead, rewind=False)
+            await self._abandon(in_flight, cancel=True)
+            await self._drop(ahead)
 
-    async def _drop(self, ahead: asyncio.Task[Fetched] | None, *, rewind: bool = True) -> None:
-        """Forget a batch fetched ahead: its records were not handled, so the consumer goes back to its last commit
-        (the rewind after a failed batch may have run before the fetch ahead moved the position on)."""
+    def _overlappable(self, fetched: Fetched) -> bool:
+        """Whether every contract type in the batch has a handler that lets its events overlap another batch."""
+        if not self._overlap or not fetched.decoded:
+            return False
+        by_type: dict[type[Contract], list[Contract]] = {}
+        for item in fetched.decoded:
+            by_type.setdefault(type(item.event), []).append(item.event)
+        for model, events in by_type.items():
+            handler = self._handlers[model]
+            if not isinstance(handler, Batched) or handler.overlaps is None or not handler.overlaps(events):
+                return False
+        return True
+
+    async def _hand_over(self, in_flight: InFlight | None, fetched: Fetched) -> InFlight | None:
+        """Handle ``fetched``; returns it still in flight if it may overlap the next batch, else None.
+
+        Within one batch Python and PostgreSQL take turns (the process sat idle a third of the time, and
+        PostgreSQL's backend half of it): while the earlier batch's statements run on one connection, the later
+        batch decodes, takes in its inbox rows and works out what to write on another, then waits for the earlier
+        one to end (``UnitOfWork.after_previous_batch``) before its ordered writes. Offsets are committed in order:
+        the earlier batch's first, the later one's only once it is done. If the earlier one fails, the later one
+        fails with it (or had already committed: the inbox skips it) and both come again after the rewind.
+        """
+        overlaps = self._overlappable(fetched)
+        if in_flight is not None and not overlaps:
+            await self._finish(in_flight)  # a batch that may not overlap waits for the one in flight
+            in_flight = None
+        if not overlaps:
+            await self._settle(fetched)
+            return None
+        previous = in_flight.task if in_flight is not None else None
+        started = InFlight(asyncio.create_task(self._process(fetched, previous), name=f"{self.group}-batch"), fetched)
+        if in_flight is not None and not in_flight.task.done():
+            self.overlapped += 1
+        try:
+            await self._finish(in_flight)
+        except asyncio.CancelledError:
+            await self._abandon(started, cancel=True)
+            raise
+        except Exception:
+            await self._abandon(started)
+            raise
+        return started
+
+    async def _finish(self, in_flight: InFlight | None) -> None:
+        """Wait for a batch in flight and commit its offsets; on failure rewind to the last commit and raise."""
+        if in_flight is None:
+            return
+        consumer = await self._started()
+        try:
+            await in_flight.task
+        except BaseException:
+            await consumer.rewind()
+            raise
+        await consumer.commit(in_flight.fetched.deliveries)
+
+    async def _abandon(self, in_flight: InFlight | None, *, cancel: bool = False) -> None:
+        """Let a batch in flight end (or cancel it, when the loop itself is cancelled) without committing its
+        offsets: its records come again after the rewind that follows, and the inbox skips any that committed."""
+        if in_flight is None:
+            return
+        if cancel:
+            in_flight.task.cancel()
+        try:
+            await in_flight.task
+        except asyncio.CancelledError:
+            if not in_flight.task.cancelled():  # our own cancellation, not the batch's
+                raise
+        except Exception:  # the batch's own failure: dropped either way
+            log.debug("%s: a batch in flight failed", self.group, exc_info=True)
+
+    async def _drop(self, ahead: asyncio.Task[Fetched] | None) -> None:
+        """Forget a batch fetched ahead: its records were not handled (the caller rewinds)."""
         if ahead is None:
             return
         ahead.cancel()
@@ -358,11 +467,15 @@ class ConsumerRunner:
                 raise
         except Exception:  # the fetch's own failure: the batch is dropped either way
             log.debug("%s: the fetch ahead failed", self.group, exc_info=True)
-        if rewind and self._consumer is not None:
+
+    async def _rewind_quietly(self) -> None:
+        """Back to the last commit after dropping batches (the rewind after a failed batch may have run before the
+        fetch ahead moved the position on)."""
+        if self._consumer is not None:
             try:
                 await self._consumer.rewind()
             except BusUnavailable:  # the loop restarts the consumer, which starts from the last commit too
-                log.debug("%s: rewind after dropping a fetch ahead failed", self.group, exc_info=True)
+                log.debug("%s: rewind after dropping batches failed", self.group, exc_info=True)
 
     async def _restart_consumer_if_needed(self, exc: BaseException) -> None:
         if isinstance(exc, BusUnavailable) and self._consumer is not None:

@@ -19,6 +19,11 @@ from libs.common.messaging.envelope import Envelope, new_event_id, utcnow
 from libs.common.messaging.tables import MessagingTables
 
 
+class PreviousBatchFailed(ConnectionError):
+    """The batch handled before this one failed: this one is dropped with it, and both come again (an outage, not a
+    poison record: a ConnectionError, which the consumer retries after a back-off)."""
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -37,6 +42,8 @@ class UnitOfWork:
         self._prefixes: dict[tuple[str, int], str] = {}
         # One moment for all events of a unit of work: they happen together, in one transaction.
         self._time = utcnow().isoformat()
+        # Set by the consumer when this unit of work's batch overlaps the batch before it (ConsumerRunner.run).
+        self.previous_batch: asyncio.Future[None] | None = None
 
     @property
     def conn(self) -> AsyncConnection:
@@ -61,6 +68,20 @@ class UnitOfWork:
             if self._conn is not None:
                 await self._conn.close()
             self._conn = self._tx = None
+
+    async def after_previous_batch(self) -> None:
+        """Wait until the batch handled before this one has ended, when the two overlap (else return at once).
+
+        A handler calls it before writes whose order across batches matters: running totals are walked in the
+        order claims were fetched, so a batch must add to a person's total only after the batch before it has
+        committed its own (else the later batch could take the row lock first). Raises PreviousBatchFailed if that
+        batch failed: this one must not go ahead of records that will come again."""
+        previous = self.previous_batch
+        if previous is None:
+            return
+        await asyncio.wait([previous])  # not a plain await: cancelling this batch must not cancel that one
+        if previous.cancelled() or previous.exception() is not None:
+            raise PreviousBatchFailed("the batch before this one failed; both come again")
 
     def publish(
         self,

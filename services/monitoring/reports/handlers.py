@@ -47,6 +47,12 @@ async def on_risk_flagged(uow: UnitOfWork, batch: Sequence[tuple[RiskFlaggedV1, 
         await uow.conn.execute(insert_ignoring_duplicates(uow.conn, warning_entries), list(rows.values()))
 
 
+def _reads_nothing(_flags: Sequence[RiskFlaggedV1]) -> bool:
+    """Warnings may be taken in while another batch is in its transaction: the handler only inserts, keyed by flag
+    id, and an insert of a flag the other batch holds waits for its commit and then does nothing."""
+    return True
+
+
 async def _fill(conn: AsyncConnection, referral_id: str, identity: dict[str, Any], values: dict[str, Any]) -> None:
     """Set this event's columns; create the row if the other event has not arrived yet."""
     r = referral_answers.c
@@ -70,7 +76,7 @@ async def on_referral_resolved(uow: UnitOfWork, event: ReferralResolvedV1, _enve
 
 def handler_table() -> dict[type[Contract], HandlerEntry]:
     return {
-        RiskFlaggedV1: Batched(on_risk_flagged),
+        RiskFlaggedV1: Batched(on_risk_flagged, overlaps=_reads_nothing),
         ReferralOpenedV1: on_referral_opened,
         ReferralResolvedV1: on_referral_resolved,
     }
