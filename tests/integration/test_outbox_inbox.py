@@ -252,3 +252,16 @@ async def test_a_bulk_outbox_write_goes_through_copy_and_reads_back(harness: Har
         published += await harness.relay.publish_pending()
     assert await harness.consume_until(count) == count
     assert await harness.total() == Decimal(count)  # count × 1.00
+
+
+async def test_a_commit_wakes_the_relay_only_if_it_wrote_events(harness: Harness) -> None:
+    harness.relay.wakeup.clear()
+    async with harness.uow() as uow:
+        await uow.conn.execute(totals.insert().values(person_key="p1", amount=Decimal("1.00")))
+        await uow.commit()
+    assert not harness.relay.wakeup.is_set()  # state only: nothing for the relay to publish
+
+    async with harness.uow() as uow:
+        uow.publish(claim("c-1"), subject="p1")
+        await uow.commit()
+    assert harness.relay.wakeup.is_set()

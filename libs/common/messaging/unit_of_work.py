@@ -39,6 +39,7 @@ class UnitOfWork:
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
         self._pending: list[dict[str, object]] = []
+        self._wrote_events = False
         self._prefixes: dict[tuple[str, int], str] = {}
         # One moment for all events of a unit of work: they happen together, in one transaction.
         self._time = utcnow().isoformat()
@@ -55,6 +56,7 @@ class UnitOfWork:
         self._conn = await self._engine.connect()
         self._tx = await self._conn.begin()
         self._pending = []
+        self._wrote_events = False
         self._time = utcnow().isoformat()
         return self
 
@@ -134,14 +136,18 @@ class UnitOfWork:
         if self._pending:
             await bulk_insert(self.conn, self._tables.outbox, self._pending)
             self._pending = []
+            self._wrote_events = True
 
     async def commit(self) -> None:
         if self._tx is None:
             raise RuntimeError("nothing to commit")
         await self.flush()
         await self._tx.commit()
-        if self._committed_signal is not None:
-            self._committed_signal.set()  # wake the relay now rather than at its next poll
+        if self._committed_signal is not None and self._wrote_events:
+            # Wake the relay now rather than at its next poll; not for a transaction that wrote no event (most of
+            # a busy consumer's batches), for which a pass would only find nothing (three round trips; 3% of the
+            # consumer process's samples, though no change in throughput beyond noise was measured).
+            self._committed_signal.set()
 
 
 def _json(value: object) -> str:
