@@ -195,7 +195,7 @@ def service_settings(admin: str, bootstrap: str, prefix: str, stem: str, data_di
     )
 
 
-async def pipeline(admin: str, bootstrap: str, prefix: str, total: int) -> tuple[float, float, float, int, float]:
+async def pipeline(admin: str, bootstrap: str, prefix: str, total: int) -> tuple[float, float, float, int, float, int]:
     stem = backends.unique("bench_")
     with backends.postgres_databases(admin, [f"{stem}_monitoring"]), tempfile.TemporaryDirectory() as tmp:
         settings = service_settings(admin, bootstrap, prefix, stem, Path(tmp))
@@ -212,7 +212,7 @@ async def pipeline(admin: str, bootstrap: str, prefix: str, total: int) -> tuple
             drained = time.perf_counter() - handled
             async with runtime.engine.connect() as conn:
                 flags = int(await conn.scalar(_count_flags()) or 0)
-    return clock.rate(total), clock.join(), drained, flags, clock.busy()
+    return clock.rate(total), clock.join(), drained, flags, clock.busy(), runner.overlapped
 
 
 def _count_flags() -> object:
@@ -372,9 +372,10 @@ async def throughput(admin: str, bootstrap: str, claims: int, persons: int) -> N
     print(f"(a) {claims:,} claims of {persons:,} persons on {prefix}{topics.CLAIMS_SETTLED}")
     raw_before, raw_join = await raw_limit(admin, bootstrap, prefix, claims)
     print(f"    raw limit (aiokafka + json + asyncpg unnest upsert): {raw_before:,.0f} claims/s (join {raw_join:.1f}s)")
-    rate_a, join, drained, flags, busy = await pipeline(admin, bootstrap, prefix, claims)
+    rate_a, join, drained, flags, busy, overlapped = await pipeline(admin, bootstrap, prefix, claims)
     print(f"    monitoring consumer: {rate_a:,.0f} claims/s (join {join:.1f}s); {flags:,} flags, outbox drained")
     print(f"    {drained:.2f}s after the last claim was handled; the service's process on a CPU {busy:.0%} of the time")
+    print(f"    {overlapped} batches started while the batch before them was still in its transaction")
     # The raw limit again after the pipeline: this machine's speed drifts by a third within minutes, and a raw run
     # on one side only made the ratio swing with it. The ratio is against the mean of the two.
     raw_after, _ = await raw_limit(admin, bootstrap, prefix, claims)
@@ -390,7 +391,11 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=int, default=1_000)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument(
-        "--flag-every", type=int, nargs="+", default=[10, 1], help="(b) runs: 1 in N claims crosses a line"
+        "--flag-every",
+        type=int,
+        nargs="*",
+        default=[10, 1],
+        help="(b) runs: 1 in N claims crosses a line; none: no (b)",
     )
     parser.add_argument(
         "--fetch-wait",

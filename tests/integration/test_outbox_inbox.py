@@ -25,15 +25,6 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def bus(bus_settings: dict[str, Any], tmp_path: Path) -> AsyncIterator[Bus]:
-    b = build_bus(make_settings(tmp_path, **bus_settings), "outbox-test")
-    await b.start()
-    await b.ensure_topics([CLAIMS_SETTLED])
-    yield b
-    await b.stop()
-
-
-@pytest.fixture
 async def harness(database_url_template: str, bus: Bus) -> AsyncIterator[Harness]:
     group = backends.unique("grp")
     await bus.ensure_topics([dead_letter_topic(group)])

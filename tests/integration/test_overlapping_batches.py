@@ -9,10 +9,9 @@ import itertools
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,13 +27,11 @@ from libs.common.messaging.topics import CLAIMS_SETTLED, dead_letter_topic
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.migrations import upgrade
 from libs.common.policy import PolicyBook, load_book
-from libs.common.runtime import build_bus
 from services.monitoring.consumers import handler_table
 from services.monitoring.domain import BurdenParts
 from services.monitoring.rebuild import kept_totals
 from services.monitoring.tables import messaging, risk_flags
 from tests import backends
-from tests.conftest import make_settings
 from tests.integration import monitoring_harness
 from tests.integration.harness import claim, metadata, tables, totals
 from tests.integration.test_bus import fetch_n
@@ -52,15 +49,6 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
     name = backends.unique("ovl_")
     with backends.postgres_databases(pg_admin_url, [name]):
         yield backends.database_url(pg_admin_url, name)
-
-
-@pytest.fixture
-async def bus(bus_settings: dict[str, Any], tmp_path: Path) -> AsyncIterator[Bus]:
-    b = build_bus(make_settings(tmp_path, **bus_settings), "overlap-test")
-    await b.start()
-    await b.ensure_topics([CLAIMS_SETTLED])
-    yield b
-    await b.stop()
 
 
 def record(event: ClaimSettledV1, key: str) -> Record:
