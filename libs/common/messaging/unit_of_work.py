@@ -74,10 +74,10 @@ class UnitOfWork:
     async def after_previous_batch(self) -> None:
         """Wait until the batch handled before this one has ended, when the two overlap (else return at once).
 
-        A handler calls it before writes whose order across batches matters: running totals are walked in the
-        order claims were fetched, so a batch must add to a person's total only after the batch before it has
-        committed its own (else the later batch could take the row lock first). Raises PreviousBatchFailed if that
-        batch failed: this one must not go ahead of records that will come again."""
+        A handler calls it before writes whose order across batches matters. The monitoring service's running
+        totals, say, follow the order claims were fetched: a batch must add to a person's total only after the
+        batch before it has committed its own, else the later batch could take the row lock first. Raises
+        PreviousBatchFailed if that batch failed: this one must not go ahead of records that will come again."""
         previous = self.previous_batch
         if previous is None:
             return
