@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from libs.common.db import create_engine
 from libs.common.messaging.bus import Bus, BusUnavailable, Record
@@ -113,8 +114,8 @@ def alone_if_solo(events: Sequence[ClaimSettledV1]) -> bool:
 
 
 async def consume_until(runner: ConsumerRunner, done: Callable[[], bool], timeout: float = 60.0) -> None:
-    """Run the service loop until ``done``, then stop it the way the runtime does (the batch in flight is seen
-    through and its offsets committed)."""
+    """Run the service loop until ``done``, then set its stopping flag: the loop ends at its next turn, seeing the
+    batch in flight through and committing its offsets."""
     task = asyncio.create_task(runner.run())
     deadline = time.monotonic() + timeout
     while not done() and time.monotonic() < deadline and not task.done():  # noqa: ASYNC110 - polling the runner
@@ -124,7 +125,7 @@ async def consume_until(runner: ConsumerRunner, done: Callable[[], bool], timeou
     await runner.stop()
 
 
-async def make_runner(url: str, bus: Bus, handle: Batched) -> tuple[ConsumerRunner, Any]:
+async def make_runner(url: str, bus: Bus, handle: Batched) -> tuple[ConsumerRunner, AsyncEngine]:
     engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
@@ -146,9 +147,11 @@ async def make_runner(url: str, bus: Bus, handle: Batched) -> tuple[ConsumerRunn
     return runner, engine
 
 
-async def shared_total(engine: Any) -> Decimal:
+async def shared_total(engine: AsyncEngine) -> Decimal:
     async with engine.connect() as conn:
-        return Decimal(await conn.scalar(sa.select(totals.c.amount).where(totals.c.person_key == "shared")))
+        amount = await conn.scalar(sa.select(totals.c.amount).where(totals.c.person_key == "shared"))
+    assert amount is not None, "no batch wrote the shared row"
+    return Decimal(amount)
 
 
 async def test_a_batch_starts_while_the_one_before_is_open_unless_either_must_be_alone(pg_url: str, bus: Bus) -> None:
