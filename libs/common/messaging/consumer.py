@@ -321,11 +321,14 @@ class ConsumerRunner:
 
     async def _settle(self, fetched: Fetched) -> None:
         """Process a fetched batch and commit its offsets; on failure rewind to the last commit and raise."""
-        if not fetched.deliveries:
-            return
+        if fetched.deliveries:
+            await self._commit_after(self._process(fetched), fetched)
+
+    async def _commit_after(self, handling: Awaitable[None], fetched: Fetched) -> None:
+        """Wait for a batch's handling and commit its offsets; on failure rewind to the last commit and raise."""
         consumer = await self._started()
         try:
-            await self._process(fetched)
+            await handling
         except BaseException:
             await consumer.rewind()
             raise
@@ -430,43 +433,31 @@ class ConsumerRunner:
 
     async def _finish(self, in_flight: InFlight | None) -> None:
         """Wait for a batch in flight and commit its offsets; on failure rewind to the last commit and raise."""
-        if in_flight is None:
-            return
-        consumer = await self._started()
-        try:
-            await in_flight.task
-        except BaseException:
-            await consumer.rewind()
-            raise
-        await consumer.commit(in_flight.fetched.deliveries)
+        if in_flight is not None:
+            await self._commit_after(in_flight.task, in_flight.fetched)
 
     async def _abandon(self, in_flight: InFlight | None, *, cancel: bool = False) -> None:
         """Let a batch in flight end (or cancel it, when the loop itself is cancelled) without committing its
         offsets: its records come again after the rewind that follows, and the inbox skips any that committed."""
-        if in_flight is None:
-            return
-        if cancel:
-            in_flight.task.cancel()
-        try:
-            await in_flight.task
-        except asyncio.CancelledError:
-            if not in_flight.task.cancelled():  # our own cancellation, not the batch's
-                raise
-        except Exception:  # the batch's own failure: dropped either way
-            log.debug("%s: a batch in flight failed", self.group, exc_info=True)
+        if in_flight is not None:
+            await self._wait_out(in_flight.task, cancel=cancel, what="a batch in flight")
 
     async def _drop(self, ahead: asyncio.Task[Fetched] | None) -> None:
         """Forget a batch fetched ahead: its records were not handled (the caller rewinds)."""
-        if ahead is None:
-            return
-        ahead.cancel()
+        if ahead is not None:
+            await self._wait_out(ahead, cancel=True, what="the fetch ahead")
+
+    async def _wait_out(self, task: asyncio.Task[Any], *, cancel: bool, what: str) -> None:
+        """Wait for a task whose outcome no longer matters (cancelled first if asked); its own failure is logged."""
+        if cancel:
+            task.cancel()
         try:
-            await ahead
+            await task
         except asyncio.CancelledError:
-            if not ahead.cancelled():  # our own cancellation, not the fetch's
+            if not task.cancelled():  # our own cancellation, not the task's
                 raise
-        except Exception:  # the fetch's own failure: the batch is dropped either way
-            log.debug("%s: the fetch ahead failed", self.group, exc_info=True)
+        except Exception:  # the task's own failure: dropped either way
+            log.debug("%s: %s failed", self.group, what, exc_info=True)
 
     async def _rewind_quietly(self) -> None:
         """Back to the last commit after dropping batches (the rewind after a failed batch may have run before the
