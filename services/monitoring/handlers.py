@@ -45,7 +45,7 @@ def make_on_claims_settled(book: PolicyBook) -> Batched:
             periods = held.get(e.person_key)
             return held_on(periods, e.settlement_date) if periods else _NONE_HELD
 
-        if conn.dialect.name == "postgresql" and all(e.corrects_claim_id is None for e, _ in claims):
+        if conn.dialect.name == "postgresql" and _no_corrections([e for e, _ in claims]):
             floors = [rules.floor(e.region_code, e.settlement_date, categories(e)) for e, _ in claims]
             await uow.after_previous_batch()  # running totals follow the fetched order (see _no_corrections)
             reached = await accumulate_in_one_statement(conn, claims, floors)
