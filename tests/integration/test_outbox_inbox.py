@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from libs.common.messaging.bus import Bus, Delivery, Record
+from libs.common.messaging.bus import Bus, Record
 from libs.common.messaging.consumer import Batched
-from libs.common.messaging.contracts.assistance import ClaimSettledV1
-from libs.common.messaging.envelope import Envelope
 from libs.common.messaging.topics import CLAIMS_SETTLED, dead_letter_topic
 from libs.common.runtime import build_bus
 from tests import backends
 from tests.conftest import make_settings
 from tests.integration.harness import Harness, claim, dlq_headers, make_harness, totals
+from tests.integration.monitoring_harness import delivery
 from tests.integration.test_bus import fetch_n
 
 pytestmark = pytest.mark.integration
@@ -177,20 +176,12 @@ async def test_inbox_rows_are_written_in_the_handling_transaction(harness: Harne
     assert consumers == [harness.runner.group]
 
 
-def _delivery(event: ClaimSettledV1, offset: int) -> Delivery:
-    envelope = Envelope(
-        source="/test", type=event.event_type, subject="p1", schemaversion=1, correlationid="c",
-        data=event.model_dump(mode="json"),
-    )  # fmt: skip
-    return Delivery(CLAIMS_SETTLED, 0, offset, "p1", envelope.to_bytes())
-
-
 async def test_a_fetch_mixing_handled_and_new_events_handles_only_the_new_ones(harness: Harness) -> None:
     # The inbox statement answers with the ids it already had: here c-1's and c-2's, handled in an earlier fetch.
-    first, second = _delivery(claim("c-1", amount="1.00"), 0), _delivery(claim("c-2", amount="2.00"), 1)
+    first, second = delivery(claim("c-1", amount="1.00"), "p1"), delivery(claim("c-2", amount="2.00"), "p1")
     await harness.runner.process([first, second])
     assert await harness.total() == Decimal("3.00")  # 1.00 + 2.00
-    fresh = _delivery(claim("c-3", amount="4.00"), 2)
+    fresh = delivery(claim("c-3", amount="4.00"), "p1")
     # c-1 again, c-3 new (twice in the same fetch: the same event), c-2 again
     await harness.runner.process([first, fresh, fresh, second])
     assert await harness.total() == Decimal("7.00")  # 3.00 + 4.00 once; c-1 and c-2 not again
