@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +12,7 @@ import sqlalchemy as sa
 from libs.common.messaging.bus import Bus, Record
 from libs.common.messaging.consumer import Batched
 from libs.common.messaging.topics import CLAIMS_SETTLED, dead_letter_topic
-from libs.common.runtime import build_bus
 from tests import backends
-from tests.conftest import make_settings
 from tests.integration.harness import Harness, claim, dlq_headers, make_harness, totals
 from tests.integration.monitoring_harness import delivery
 from tests.integration.test_bus import fetch_n
@@ -188,32 +185,6 @@ async def test_a_fetch_mixing_handled_and_new_events_handles_only_the_new_ones(h
     async with harness.engine.connect() as conn:
         count = await conn.scalar(sa.select(sa.func.count()).select_from(harness.runner._inbox))
     assert count == 3
-
-
-@pytest.fixture
-async def pg_harness(pg_admin_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    name = backends.unique("sn_relay_")
-    bus = build_bus(make_settings(tmp_path), "relay-test")  # the embedded bus: the lock is about the database
-    await bus.start()
-    with backends.postgres_databases(pg_admin_url, [name]):
-        h = await make_harness(backends.database_url(pg_admin_url, name), bus, "grp")
-        yield h
-        await h.engine.dispose()
-    await bus.stop()
-
-
-async def test_only_one_relay_publishes_at_a_time_on_postgresql(pg_harness: Harness) -> None:
-    from libs.common.messaging.outbox_relay import RELAY_LOCK
-
-    harness = pg_harness
-    async with harness.uow() as uow:
-        uow.publish(claim("c-1"), subject="p1")
-        await uow.commit()
-    async with harness.engine.connect() as other_replica:
-        assert await other_replica.scalar(sa.select(sa.func.pg_try_advisory_lock(RELAY_LOCK)))
-        assert await harness.relay.publish_pending() == 0  # the other replica holds the turn
-        await other_replica.scalar(sa.select(sa.func.pg_advisory_unlock(RELAY_LOCK)))
-    assert await harness.relay.publish_pending() == 1
 
 
 async def test_a_bulk_outbox_write_goes_through_copy_and_reads_back(harness: Harness) -> None:
