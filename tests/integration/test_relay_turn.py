@@ -4,9 +4,11 @@ pass to pass, gives both back when it stops, and takes a new turn when its conne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -41,6 +43,11 @@ async def _holder(harness: Harness) -> int | None:
     async with harness.engine.connect() as conn:
         pid = await conn.scalar(_HOLDER)
     return None if pid is None else int(pid)
+
+
+def _pooled(harness: Harness) -> int:
+    pool: Any = harness.engine.pool  # a QueuePool: how many connections wait in it
+    return int(pool.checkedin())
 
 
 async def _publish(harness: Harness, claim_id: str) -> None:
@@ -98,8 +105,12 @@ async def test_a_running_relay_keeps_its_turn_between_passes_and_gives_it_back_w
     async with harness.engine.connect() as other_replica:
         assert await other_replica.scalar(sa.select(sa.func.pg_try_advisory_lock(RELAY_LOCK)))
         await other_replica.scalar(sa.select(sa.func.pg_advisory_unlock(RELAY_LOCK)))
-        # The turn's session setting went back with it: the pooled connections plan as every other one.
-        assert await other_replica.scalar(sa.text("SHOW enable_bitmapscan")) == "on"
+    # The turn's session setting went back with it: every pooled connection (the relay's among them, all checked
+    # out at once) plans as any other.
+    async with contextlib.AsyncExitStack() as stack:
+        pooled = [await stack.enter_async_context(harness.engine.connect()) for _ in range(_pooled(harness))]
+        assert len(pooled) >= 1
+        assert [await conn.scalar(sa.text("SHOW enable_bitmapscan")) for conn in pooled] == ["on"] * len(pooled)
     assert await harness.consume_until(2) == 2
 
 
