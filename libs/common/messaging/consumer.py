@@ -410,11 +410,8 @@ class ConsumerRunner:
         the earlier batch's first, the later one's only once it is done. If the earlier one fails, the later one
         fails with it (or had already committed: the inbox skips it) and both come again after the rewind.
         """
-        overlaps = self._overlappable(fetched)
-        if in_flight is not None and not overlaps:
+        if not self._overlappable(fetched):
             await self._finish(in_flight)  # a batch that may not overlap waits for the one in flight
-            in_flight = None
-        if not overlaps:
             await self._settle(fetched)
             return None
         previous = in_flight.task if in_flight is not None else None
