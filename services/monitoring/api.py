@@ -7,7 +7,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal, allow, require_region
@@ -41,7 +41,9 @@ class FlagOut(BaseModel):
     cumulative_total_cost: NonNegativeYuan
     cumulative_burden: NonNegativeYuan
     risk_description: str
+    claim_id: str
     flagged_at: datetime
+    raised_late: bool = Field(description="raised after its claims, when an operator entered a figure the line needed")
 
 
 @router.get("/flags", response_model=list[FlagOut])

@@ -7,9 +7,12 @@ import sqlalchemy as sa
 from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.deadlines import deadline_columns, pending_due_index
 from libs.common.messaging.tables import messaging_tables
+from libs.common.read_models.policy_entries import policy_entries_table
 
 metadata = sa.MetaData()
 messaging = messaging_tables(metadata)
+# The operators' policy entries (figures, successor packs) layered over the YAML packs; see libs/common/read_models.
+policy_entries = policy_entries_table(metadata)
 
 # One row per referral; its deadline columns (due_on, due_provisional, closed_on, breach_noted_on) are the shared
 # tracked-deadline shape of libs/common/deadlines.py, so the overdue scan is the library's one query.

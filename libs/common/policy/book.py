@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from libs.common import regions
+from libs.common.policy.operated import PolicyEntry, latest_entries, overlay
 from libs.common.policy.pack import PolicyPack
 
 Section = Literal["monitoring", "referral", "settlement", "subsidy", "enrollment", "waiting_period", "reports"]
@@ -31,7 +33,32 @@ class PolicyBook:
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise PolicyError(f"duplicate pack ids: {duplicates}")
-        self.packs = sorted(packs, key=lambda p: p.id)
+        self.reviewed = sorted(packs, key=lambda p: p.id)  # the YAML packs, as loaded
+        self.packs = self.reviewed
+        self.entries: dict[str, PolicyEntry] = {}
+        # Bumped by every change, so a holder of results worked out from the packs (a cache) knows to drop them.
+        self.version = 0
+
+    def apply(self, entries: Iterable[PolicyEntry]) -> bool:
+        """Layer operator entries (figures, successor packs) over the reviewed packs; True if any was new.
+
+        Entries already applied change nothing, so a redelivered ``policy.changed`` is harmless."""
+        new = {e.entry_id: e for e in entries if e.entry_id not in self.entries}
+        if not new:
+            return False
+        everything = {**self.entries, **new}
+        packs = sorted(overlay(self.reviewed, everything.values()), key=lambda p: p.id)
+        self.entries, self.packs = everything, packs
+        self.version += 1
+        return True
+
+    def entry_for(self, pack_id: str, figure: str, year: int) -> PolicyEntry | None:
+        """The operator entry in force for a figure's year, if the value is an operator's."""
+        return latest_entries(self.entries.values())[0].get((pack_id, figure, year))
+
+    def pack_entry(self, pack_id: str) -> PolicyEntry | None:
+        """The operator entry in force for an operator's pack (None for a reviewed pack)."""
+        return latest_entries(self.entries.values())[1].get(pack_id)
 
     def for_county(self, county_code: str, on: date, section: Section | None = None) -> PolicyPack:
         """The pack in force for a county on a date; with ``section``, the most specific pack that has it.

@@ -54,6 +54,10 @@ class PolicyPack(BaseModel):
             raise ValueError(f"pack {self.id}: effective_to is before effective_from")
         return self
 
+    def figure_references(self) -> set[str]:
+        """The figures some rule of the pack uses (a value for any other changes nothing)."""
+        return set(self._figure_references())
+
     def _figure_references(self) -> Iterator[str]:
         for amount in self._amounts():
             if amount.figure is not None:

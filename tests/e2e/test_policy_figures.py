@@ -1,0 +1,191 @@
+"""Policy figures operated live (issue 14): a region's 医保 operator enters a year's figure over REST; the claims
+that waited for it are evaluated then, once, and the warnings reach the agencies.
+
+Run on the embedded default (SQLite files, embedded bus) and on PostgreSQL + a Kafka-protocol broker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from libs.common.idcard import make_id_number
+from libs.common.settings import Settings
+from services.monitoring.tables import policy_entries as monitoring_entries
+from services.referral.tables import policy_entries as referral_entries
+from tests.e2e.system import Api, eventually, system
+
+WEIHAI_COUNTY = "371002"  # 威海市环翠区
+OPERATOR = {"Authorization": "Bearer dev-policy_admin-371000"}  # 威海市医保局's operator
+MS = {"Authorization": "Bearer dev-medical_security"}
+CA = {"Authorization": f"Bearer dev-civil_affairs-{WEIHAI_COUNTY}"}
+FIGURE = "/policies/weihai-2023/figures/shandong_income/2025"
+
+
+def weihai_claim(claim_id: str, id_number: str) -> dict[str, Any]:
+    # 85,000.00 in all; basic paid 40,000.00 and critical illness 20,000.00, assistance nothing: Weihai measures the
+    # burden after basic + critical, 85,000.00 − 40,000.00 − 20,000.00 = 25,000.00.
+    return {
+        "claim_id": claim_id,
+        "id_number": id_number,
+        "name": "刘芳",
+        "region_code": WEIHAI_COUNTY,
+        "settlement_date": "2025-05-10",
+        "diagnosis": "乳腺恶性肿瘤",
+        "total_cost": "85000.00",
+        "basic_insurance_paid": "40000.00",
+        "critical_illness_paid": "20000.00",
+        "medical_assistance_paid": "0.00",
+        "personal_burden": "25000.00",
+    }
+
+
+async def flags_of(api: Api, year: int) -> list[dict[str, Any]]:
+    response = await api["monitoring"].get("/flags", params={"year": year}, headers=MS)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+async def entries_kept(api: Api, service: str, table: sa.Table) -> int:
+    async with api.runtime(service).engine.connect() as conn:
+        return int(await conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
+
+
+async def test_a_weihai_2025_claim_waits_for_the_income_figure_and_is_flagged_once_it_is_entered(
+    settings: Settings,
+) -> None:
+    id_number = make_id_number(WEIHAI_COUNTY, __import__("datetime").date(1971, 3, 9), 31)
+    async with system(settings) as api:
+        added = await api["enrollment"].post(
+            "/roster/changes",
+            headers=CA,
+            json={
+                "id_number": id_number,
+                "name": "刘芳",
+                "region_code": WEIHAI_COUNTY,
+                "change_type": "新增",
+                "category": "低保边缘家庭成员",
+                "effective_date": "2025-01-06",
+            },
+        )
+        assert added.status_code == 201, added.text
+        key = added.json()["person_key"]
+
+        async def roster_known() -> bool:
+            r = await api["monitoring"].get(f"/persons/{key}/years/2025", headers=MS)
+            return r.status_code == 200 and "dibao_edge" in r.json()["categories_today"]
+
+        await eventually(roster_known)
+        posted = await api["assistance"].post("/claims", headers=MS, json=weihai_claim("WH-2025-0001", id_number))
+        assert posted.status_code == 201, posted.text
+
+        async def counted() -> bool:
+            r = await api["monitoring"].get(f"/persons/{key}/years/2025", headers=MS)
+            return r.status_code == 200 and r.json()["burden"] == "25000.00"
+
+        await eventually(counted)
+        # Counted, but not evaluated: the pack has no 2025 income figure (山东 2024 全省居民人均可支配收入).
+        assert await flags_of(api, 2025) == []
+
+        # The operator enters it. 50% of 39,000.00 = 19,500.00 < 25,000.00: the 低保边缘 line (超过50%) is crossed.
+        body = {"value": "39000.00", "source": "山东省2024年国民经济和社会发展统计公报", "note": "测试值"}
+        entered = await api["assistance"].put(FIGURE, headers=OPERATOR, json=body)
+        assert entered.status_code == 201, entered.text
+        assert entered.json()["in_force"] is True
+
+        async def flagged() -> list[dict[str, Any]]:
+            return await flags_of(api, 2025)
+
+        flags = await eventually(flagged)
+        assert [(f["level"], f["rule_id"], f["threshold"], f["claim_id"], f["raised_late"]) for f in flags] == [
+            ("relapse", "weihai-2023-relapse", "19500.00", "WH-2025-0001", True)
+        ]
+        # The claim's own dates stay on the warning.
+        assert flags[0]["risk_description"].startswith("2025年5月10日，因乳腺恶性肿瘤，医疗总费用85000.00元")
+
+        async def referred() -> list[dict[str, Any]]:
+            r = await api["referral"].get("/referrals", params={"person_key": key}, headers=MS)
+            assert r.status_code == 200, r.text
+            mine: list[dict[str, Any]] = r.json()
+            return mine if len(mine) == 2 else []
+
+        referrals = await eventually(referred)
+        assert sorted(r["agency"] for r in referrals) == ["civil_affairs", "rural_revitalization"]
+
+        # The same figure again is no new entry; a correction (40,000.00: the line moves to 20,000.00, still below
+        # 25,000.00) is a new entry that walks the year again and raises nothing twice.
+        again = await api["assistance"].put(FIGURE, headers=OPERATOR, json=body)
+        assert again.status_code == 200, again.text
+        assert again.json()["entry_id"] == entered.json()["entry_id"]
+        corrected = await api["assistance"].put(FIGURE, headers=OPERATOR, json={**body, "value": "40000.00"})
+        assert corrected.status_code == 201, corrected.text
+
+        async def both_kept_everywhere() -> bool:
+            return (
+                await entries_kept(api, "monitoring", monitoring_entries) == 2
+                and await entries_kept(api, "referral", referral_entries) == 2
+            )
+
+        # Kept in the same transaction as the walk it caused: once both entries are kept, both walks are done.
+        await eventually(both_kept_everywhere)
+        assert len(await flags_of(api, 2025)) == 1
+        r = await api["referral"].get("/referrals", params={"person_key": key}, headers=MS)
+        assert len(r.json()) == 2
+
+        history = await api["assistance"].get("/policies/weihai-2023/figures/shandong_income", headers=MS)
+        assert history.status_code == 200, history.text
+        h = history.json()
+        assert h["values"]["2025"] == "40000.00" and "2025" not in h["reviewed_values"]
+        assert [(e["value"], e["in_force"]) for e in h["entries"]] == [("39000.00", False), ("40000.00", True)]
+        # Every service took the new value without a restart.
+        policy = await api["assistance"].get("/policies/weihai-2023", headers=MS)
+        assert policy.json()["figures"]["shandong_income"]["values"]["2025"] == "40000.00"
+
+
+async def refused(client: httpx.AsyncClient, url: str, headers: dict[str, str], body: Any) -> dict[str, Any]:
+    response = await client.put(url, headers=headers, json=body)
+    assert response.status_code in (403, 404, 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem: dict[str, Any] = response.json()
+    problem["status_seen"] = response.status_code
+    return problem
+
+
+async def test_bad_figure_entries_are_refused_naming_field_and_rule_and_change_nothing(settings: Settings) -> None:
+    good = {"value": "39000.00", "source": "山东省2024年统计公报"}
+    async with system(settings) as api:
+        client = api["assistance"]
+
+        def rules_of(problem: dict[str, Any]) -> list[tuple[str, str]]:
+            return [(e["field"], e["rule"]) for e in problem.get("errors", [])]
+
+        wrong_type = await refused(client, FIGURE, OPERATOR, {**good, "value": "三万九"})
+        assert wrong_type["status_seen"] == 422 and [f for f, _ in rules_of(wrong_type)] == ["value"]
+        negative = await refused(client, FIGURE, OPERATOR, {**good, "value": "-1.00"})
+        assert negative["status_seen"] == 422 and [f for f, _ in rules_of(negative)] == ["value"]
+        no_source = await refused(client, FIGURE, OPERATOR, {"value": "39000.00"})
+        assert [f for f, _ in rules_of(no_source)] == ["source"]
+        empty_source = await refused(client, FIGURE, OPERATOR, {**good, "source": ""})
+        assert [f for f, _ in rules_of(empty_source)] == ["source"]
+        before = await refused(client, "/policies/weihai-2023/figures/shandong_income/2022", OPERATOR, good)
+        assert rules_of(before) == [("year", "year-before-pack")]  # the pack is in force from 2023-04-28
+        unknown = await refused(client, "/policies/weihai-2023/figures/income/2025", OPERATOR, good)
+        assert rules_of(unknown) == [("figure", "figure-unknown")]
+        far = await refused(client, "/policies/weihai-2023/figures/shandong_income/2090", OPERATOR, good)
+        assert rules_of(far) == [("year", "year-too-far")]
+        shanxi_operator = {"Authorization": "Bearer dev-policy_admin-140000"}
+        other_region = await refused(client, FIGURE, shanxi_operator, good)
+        assert other_region["status_seen"] == 403 and other_region["type"].endswith("/forbidden-region")
+        not_an_operator = await refused(client, FIGURE, MS, good)
+        assert not_an_operator["status_seen"] == 403 and not_an_operator["type"].endswith("/forbidden-role")
+        civil_affairs = await refused(client, FIGURE, CA, good)
+        assert civil_affairs["status_seen"] == 403
+        no_pack = await refused(client, "/policies/weihai-2099/figures/shandong_income/2025", OPERATOR, good)
+        assert no_pack["status_seen"] == 404
+
+        history = await client.get("/policies/weihai-2023/figures/shandong_income", headers=MS)
+        assert history.json()["entries"] == []
+        assert "2025" not in history.json()["values"]
