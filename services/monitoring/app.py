@@ -16,7 +16,7 @@ from services.monitoring.api import router
 from services.monitoring.consumers import CLAIM_BATCH, handler_table
 from services.monitoring.reports.api import routers as report_routers
 from services.monitoring.tables import messaging, policy_entries
-from services.monitoring.waiting import make_evaluate_late
+from services.monitoring.waiting import make_evaluate_late, unevaluated_source
 
 NAME = "monitoring"
 
@@ -34,6 +34,7 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         {**handler_table(book), **live_policy(runtime, book, policy_entries, then=make_evaluate_late(book))},
         max_records=CLAIM_BATCH,
     )
+    runtime.metrics.add_source("claims_unevaluated", unevaluated_source(runtime.engine))
     app = create_app(
         runtime,
         title="safetynet monitoring (监测预警)",

@@ -15,15 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from prometheus_client.core import GaugeMetricFamily, Metric
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from libs.common import regions
 from libs.common.db import among, insert_ignoring_duplicates
 from libs.common.messaging.contracts.assistance import ClaimSettledV1
 from libs.common.messaging.envelope import Envelope, utcnow
 from libs.common.messaging.unit_of_work import UnitOfWork
+from libs.common.metrics import MetricSource
 from libs.common.policy import PolicyBook
 from libs.common.policy.operated import EntryKind, PolicyEntry
 from libs.common.read_models.categories import held_on, periods_of
@@ -266,3 +269,59 @@ async def _mark_evaluated(conn: AsyncConnection, entry: PolicyEntry, done: list[
                 )
                 .values(evaluated_at=utcnow())
             )
+
+
+class WaitingCount(NamedTuple):
+    persons: int
+    claims: int
+
+
+async def waiting_by_figure(conn: AsyncConnection) -> dict[tuple[str, str, int], WaitingCount]:
+    """(pack, figure, year) → the persons and counted claims still waiting on it."""
+    return {
+        (r.pack_id, r.figure, r.year): WaitingCount(r.persons, r.claims)
+        for r in await conn.execute(_waiting(waiting_years.c.pack_id, waiting_years.c.figure))
+    }
+
+
+async def waiting_by_region(conn: AsyncConnection) -> dict[tuple[str, int], WaitingCount]:
+    """(county, year) → the persons and counted claims some rule could not evaluate yet."""
+    return {
+        (r.region_code, r.year): WaitingCount(r.persons, r.claims)
+        for r in await conn.execute(_waiting(waiting_years.c.region_code))
+    }
+
+
+def _waiting(*by: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    w, f = waiting_years.c, claim_facts.c
+    return (
+        sa.select(
+            *by,
+            w.year,
+            sa.func.count(sa.distinct(w.person_key)).label("persons"),
+            sa.func.count(sa.distinct(f.claim_id)).label("claims"),
+        )
+        .select_from(
+            waiting_years.join(
+                claim_facts, sa.and_(f.person_key == w.person_key, f.year == w.year, f.superseded_by.is_(None))
+            )
+        )
+        .where(w.evaluated_at.is_(None))
+        .group_by(*by, w.year)
+    )
+
+
+def unevaluated_source(engine: AsyncEngine) -> MetricSource:
+    async def source() -> list[Metric]:
+        async with engine.connect() as conn:
+            counts = await waiting_by_region(conn)
+        gauge = GaugeMetricFamily(
+            "safetynet_claims_unevaluated",
+            "Counted claims a warning rule could not evaluate yet for want of a policy figure, by county and year",
+            labels=["region", "year"],
+        )
+        for (region, year), count in sorted(counts.items()):
+            gauge.add_metric([region, str(year)], count.claims)
+        return [gauge]
+
+    return source

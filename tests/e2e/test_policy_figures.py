@@ -6,16 +6,21 @@ Run on the embedded default (SQLite files, embedded bus) and on PostgreSQL + a K
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
+from libs.common.clock import china_today
 from libs.common.idcard import make_id_number
 from libs.common.settings import Settings
 from services.monitoring.tables import policy_entries as monitoring_entries
+from services.policy_check import blind_spot_report
 from services.referral.tables import policy_entries as referral_entries
+from tests.backends import REPO
 from tests.e2e.system import Api, eventually, system
+from tests.e2e.test_metrics import scrape, value
 
 WEIHAI_COUNTY = "371002"  # 威海市环翠区
 OPERATOR = {"Authorization": "Bearer dev-policy_admin-371000"}  # 威海市医保局's operator
@@ -57,7 +62,7 @@ async def entries_kept(api: Api, service: str, table: sa.Table) -> int:
 async def test_a_weihai_2025_claim_waits_for_the_income_figure_and_is_flagged_once_it_is_entered(
     settings: Settings,
 ) -> None:
-    id_number = make_id_number(WEIHAI_COUNTY, __import__("datetime").date(1971, 3, 9), 31)
+    id_number = make_id_number(WEIHAI_COUNTY, date(1971, 3, 9), 31)
     async with system(settings) as api:
         added = await api["enrollment"].post(
             "/roster/changes",
@@ -89,6 +94,18 @@ async def test_a_weihai_2025_claim_waits_for_the_income_figure_and_is_flagged_on
         await eventually(counted)
         # Counted, but not evaluated: the pack has no 2025 income figure (山东 2024 全省居民人均可支配收入).
         assert await flags_of(api, 2025) == []
+        # Shown where an operator looks: /metrics, and `safetynet policy check --on` with the claims waiting.
+        samples = await scrape(api["monitoring"])
+        assert value(samples, "safetynet_claims_unevaluated", region=WEIHAI_COUNTY, year="2025") == 1
+        today = china_today()
+        weihai_blind = {"region": "371000", "section": "monitoring", "year": str(today.year), "kind": "missing_figure"}
+        if today.year > 2023:  # the pack carries 2023's figure only
+            assert value(samples, "safetynet_policy_blind_spots", **weihai_blind) == 1
+        report: list[str] = []
+        monitoring_url = settings.service_database_url("monitoring")
+        assert await blind_spot_report(REPO / "policies", date(2025, 6, 1), monitoring_url, report) > 0
+        weihai_line = next(line for line in report if line.startswith("✗ 威海市 监测预警 2025年缺少参数"))
+        assert weihai_line.endswith("— 1 persons, 1 claims waiting"), weihai_line
 
         # The operator enters it. 50% of 39,000.00 = 19,500.00 < 25,000.00: the 低保边缘 line (超过50%) is crossed.
         body = {"value": "39000.00", "source": "山东省2024年国民经济和社会发展统计公报", "note": "测试值"}
@@ -143,6 +160,12 @@ async def test_a_weihai_2025_claim_waits_for_the_income_figure_and_is_flagged_on
         # Every service took the new value without a restart.
         policy = await api["assistance"].get("/policies/weihai-2023", headers=MS)
         assert policy.json()["figures"]["shandong_income"]["values"]["2025"] == "40000.00"
+        # Nothing waits any more, and 2025 is no longer blind for Weihai's warnings.
+        samples = await scrape(api["monitoring"])
+        assert value(samples, "safetynet_claims_unevaluated", region=WEIHAI_COUNTY, year="2025") is None
+        report = []
+        await blind_spot_report(REPO / "policies", date(2025, 6, 1), monitoring_url, report)
+        assert not any(line.startswith("✗ 威海市 监测预警 2025年") for line in report), report
 
 
 async def refused(client: httpx.AsyncClient, url: str, headers: dict[str, str], body: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from libs.common.blind_spot_watch import blind_spot_source, warn_blind_spots
 from libs.common.db import UtcDateTime
 from libs.common.messaging.consumer import Handler
 from libs.common.messaging.contracts import Contract
@@ -156,11 +157,13 @@ async def keep_entry(uow: UnitOfWork, table: sa.Table, book: PolicyBook, event: 
 def live_policy(
     runtime: ServiceRuntime, book: PolicyBook, table: sa.Table, then: AfterEntry | None = None
 ) -> dict[type[Contract], Handler]:
-    """Keep ``book`` current without a restart: the kept entries layered at start, each new one as it arrives.
-    Returns the ``policy.changed`` handler for the service's handler table."""
+    """Keep ``book`` current without a restart: the kept entries layered at start, each new one as it arrives;
+    and its blind spots shown (a WARN each at start, ``safetynet_policy_blind_spots`` at /metrics). Returns the
+    ``policy.changed`` handler for the service's handler table."""
 
     async def at_start() -> None:
         await apply_stored_entries(runtime.engine, table, book)
+        warn_blind_spots(runtime.name, book)
 
     async def on_policy_changed(uow: UnitOfWork, event: PolicyChangedV1, envelope: Envelope) -> None:
         entry = await keep_entry(uow, table, book, event)
@@ -168,4 +171,5 @@ def live_policy(
             await then(uow, entry, envelope)
 
     runtime.at_start(at_start)
+    runtime.metrics.add_source("policy_blind_spots", blind_spot_source(book))
     return {PolicyChangedV1: on_policy_changed}
