@@ -1,8 +1,8 @@
 """The Grafana dashboard and the Prometheus alerts ask only for metrics the code exports.
 
 The exported names come from a real /metrics scrape of every service (the common metrics, the referral deadlines,
-monitoring's unevaluated claims); the queries are parsed as PromQL (promql-parser), not grepped, so a typo in a query is a
-parse error and a renamed metric is a missing name.
+monitoring's unevaluated claims); the queries are parsed as PromQL (promql-parser), not grepped, so a typo in a
+query is a parse error and a renamed metric is a missing name.
 """
 
 from __future__ import annotations
