@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from prometheus_client.core import GaugeMetricFamily, Metric
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from libs.common import regions
@@ -124,7 +125,7 @@ async def evaluate_late(uow: UnitOfWork, rules: Rules, book: PolicyBook, entry: 
         return 0
     crossings, still_waiting = await _walk(uow.conn, rules, targets, cause)
     raised = await raise_flags(uow, crossings, late=True)
-    await _mark_evaluated(uow.conn, entry, [k for k in targets if k not in still_waiting])
+    await _settle_waiting(uow.conn, targets, still_waiting)
     log.info(
         "policy entry %s (%s %s %s): %d person-years walked, %d flags raised late",
         entry.entry_id,
@@ -149,7 +150,7 @@ def make_evaluate_late(book: PolicyBook) -> AfterEntry:
 
 async def _walk(
     conn: AsyncConnection, rules: Rules, targets: dict[YearKey, Identity], cause: Envelope
-) -> tuple[list[Crossing], set[YearKey]]:
+) -> tuple[list[Crossing], dict[YearKey, list[tuple[domain.Waiting, date, str]]]]:
     """Each target year's counted claims in date order, with the running total after each, through the rules."""
     keys = sorted({k for k, _ in targets})
     years = sorted({y for _, y in targets})
@@ -174,7 +175,7 @@ async def _walk(
                 claims.setdefault((r.person_key, r.year), []).append(r)
     held = await periods_of(conn, category_periods, keys)
     crossings: list[Crossing] = []
-    still_waiting: set[YearKey] = set()
+    still_waiting: dict[YearKey, list[tuple[domain.Waiting, date, str]]] = {}
     for (person_key, year), walked in claims.items():
         identity = targets[(person_key, year)]
         running = domain.BurdenParts()
@@ -183,8 +184,8 @@ async def _walk(
             on: date = r.settlement_date
             categories = held_on(held.get(person_key, []), on)
             result = rules.evaluation(str(r.region_code), on, categories, running, year)
-            if result.missing:
-                still_waiting.add((person_key, year))
+            for missing in result.missing:
+                still_waiting.setdefault((person_key, year), []).append((missing, on, str(r.region_code)))
             for warning in result.warnings:
                 crossings.append(
                     Crossing(
@@ -251,24 +252,53 @@ async def _identities(conn: AsyncConnection, keys: list[str]) -> dict[str, Ident
     return found
 
 
-async def _mark_evaluated(conn: AsyncConnection, entry: PolicyEntry, done: list[YearKey]) -> None:
+async def _settle_waiting(
+    conn: AsyncConnection,
+    walked: dict[YearKey, Identity],
+    still: dict[YearKey, list[tuple[domain.Waiting, date, str]]],
+) -> None:
+    """After a walk, a walked year waits on exactly what the walk still found missing: every other open wait of it
+    is closed (whichever pack it named: a successor pack satisfies the waits on the pack it succeeds), and a wait
+    found again stays open, or is kept anew."""
     w = waiting_years.c
     by_year: dict[int, list[str]] = {}
-    for person_key, year in done:
+    for person_key, year in walked:
         by_year.setdefault(year, []).append(person_key)
     for year, keys in sorted(by_year.items()):
         for condition in among(conn, w.person_key, sorted(keys)):
             await conn.execute(
                 waiting_years.update()
-                .where(
-                    condition,
-                    w.year == year,
-                    w.pack_id == entry.pack_id,
-                    w.evaluated_at.is_(None),
-                    *([w.figure == entry.figure] if entry.kind is EntryKind.FIGURE else []),
-                )
+                .where(condition, w.year == year, w.evaluated_at.is_(None))
                 .values(evaluated_at=utcnow())
             )
+    rows: dict[tuple[str, int, str, str], dict[str, object]] = {}
+    for (person_key, year), found in still.items():
+        identity = walked[(person_key, year)]
+        for missing, on, region in found:
+            rows.setdefault(
+                (person_key, year, missing.pack_id, missing.figure),
+                {
+                    "person_key": person_key,
+                    "year": year,
+                    "pack_id": missing.pack_id,
+                    "figure": missing.figure,
+                    "region_code": region,
+                    "id_number": identity.id_number,
+                    "name": identity.name,
+                    "first_claim_date": on,
+                    "evaluated_at": None,
+                },
+            )
+    if rows:
+        await conn.execute(_reopen(conn), [rows[k] for k in sorted(rows)])
+
+
+def _reopen(conn: AsyncConnection) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(waiting_years)
+    return statement.on_conflict_do_update(
+        index_elements=["person_key", "year", "pack_id", "figure"], set_={"evaluated_at": None}
+    )
 
 
 class WaitingCount(NamedTuple):
