@@ -42,6 +42,7 @@ class ReferralOut(BaseModel):
     opened_on: date
     due_on: date | None = Field(description="办理时限: the decision is due by this day; null: the pack sets none")
     due_provisional: bool
+    deadline_rule_id: str = Field(description="the pack section the deadlines come from, e.g. pengshui-2024:referral")
     feedback_working_days: int | None = Field(
         description="反馈时限: working days from the decision to the feedback reaching 医保; null: none set"
     )
