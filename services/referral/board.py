@@ -49,6 +49,7 @@ PAGE_HEADERS = {
     "frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
 }
+TOTALS = ("awaiting", "due_today", "due_soon", "overdue", "no_deadline")
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "board"), autoescape=select_autoescape(["html"])
 )
@@ -70,8 +71,10 @@ class TallyOut(BaseModel):
     due_today: int
     due_soon: int
     overdue: int
-    earliest_due_on: date
+    earliest_due_on: date | None
     most_days_overdue: int
+    no_deadline: int
+    most_days_waited: int
 
 
 class ItemOut(BaseModel):
@@ -82,11 +85,12 @@ class ItemOut(BaseModel):
     id_number: str
     name: str
     opened_on: date
-    due_on: date
+    due_on: date | None
     due_provisional: bool
     status: str
     status_label: str
-    days_overdue: int
+    days_overdue: int | None
+    working_days_waited: int
 
 
 class BoardOut(BaseModel):
@@ -156,7 +160,7 @@ def board_router(calendar: WorkingCalendar) -> APIRouter:
             due_soon_until=dates.soon_until,
             county=county,
             agency=agency,
-            totals={k: sum(getattr(t, k) for t in tallies) for k in ("awaiting", "due_today", "due_soon", "overdue")},
+            totals={k: sum(getattr(t, k) for t in tallies) for k in TOTALS},
             tallies=[_tally_out(t) for t in tallies],
             longest_waiting=[_item_out(i) for i in oldest],
         )
@@ -165,7 +169,7 @@ def board_router(calendar: WorkingCalendar) -> APIRouter:
     async def board_json(
         principal: Viewer, runtime: Runtime, today: Today, county: County = None, agency: Agency | None = None
     ) -> BoardOut:
-        """Deadline board data: awaiting, due today, due soon and overdue per county × agency, longest waiting."""
+        """Deadline board data per county × agency: awaiting, due today, due soon, overdue, no deadline (waited)."""
         return await read_board(runtime, principal, today, county, agency)
 
     @router.get("/board", response_class=HTMLResponse)

@@ -9,22 +9,14 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common import regions
-from libs.common.agencies import Agency
 from libs.common.policy.enrollment import EnrollmentRules
 from libs.common.policy.figures import Amount, Figure
 from libs.common.policy.monitoring import Monitoring
+from libs.common.policy.referral import ReferralRule
 from libs.common.policy.reports import Reports
 from libs.common.policy.settlement import Settlement
 from libs.common.policy.subsidy import Subsidy
 from libs.common.policy.waiting import WaitingPeriod
-
-
-class ReferralRule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    agencies: tuple[Agency, ...] = Field(min_length=1)
-    response_working_days: int = Field(ge=1)
-    source: str
 
 
 class PolicyPack(BaseModel):
