@@ -36,6 +36,7 @@ class FlagOut(BaseModel):
     year: int
     level: str
     category: str | None
+    policy_pack_id: str
     rule_id: str
     threshold: NonNegativeYuan
     cumulative_total_cost: NonNegativeYuan
@@ -44,6 +45,7 @@ class FlagOut(BaseModel):
     claim_id: str
     flagged_at: datetime
     raised_late: bool = Field(description="raised after its claims, when an operator entered a figure the line needed")
+    policy_carried_forward: bool = Field(description="the pack had ended with no successor; its line was carried")
 
 
 @router.get("/flags", response_model=list[FlagOut])

@@ -70,6 +70,7 @@ class Warning:
     threshold: Decimal  # the rule's line resolved for the burden year
     burden: Decimal  # the year's burden as the rule measures it
     category: Category | None  # the watched category the person held, None for "other residents"
+    carried_forward: bool = False  # the pack had ended with no successor: its line was carried forward
 
 
 class Waiting(NamedTuple):

@@ -78,6 +78,7 @@ async def raise_flags(uow: UnitOfWork, crossings: Sequence[Crossing], *, late: b
                 "claim_id": flag.claim_id,
                 "risk_description": flag.risk_description,
                 "raised_late": late,
+                "policy_carried_forward": flag.policy_carried_forward,
             }
         )
         uow.publish(flag, subject=c.person_key, caused_by=c.caused_by)
@@ -120,4 +121,5 @@ def _event(c: Crossing, township: str | None, village: str | None, late: bool) -
         risk_description=domain.risk_description(c.settlement_date, c.diagnosis, c.year_parts.total_cost, w.burden),
         raised_late=late,
         raised_on=china_today() if late else None,
+        policy_carried_forward=w.carried_forward,
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 from libs.common.categories import Category
 from libs.common.policy import NoPolicy, PolicyBook, PolicyPack
+from libs.common.policy.book import GoverningMonitoring
 from services.monitoring import domain
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ class Rules:
     def __init__(self, book: PolicyBook) -> None:
         self._book = book
         self._version = book.version
-        self._cache: dict[tuple[str, date], list[PolicyPack]] = {}
+        self._cache: dict[tuple[str, date], GoverningMonitoring] = {}
         self._reported: set[str] = set()  # a missing figure is logged once, not for every claim it leaves unchecked
         self._lowest: dict[tuple[str, date, frozenset[Category]], domain.LowestLine] = {}
 
@@ -34,16 +36,21 @@ class Rules:
             self._version = self._book.version
 
     def packs(self, county: str, on: date) -> list[PolicyPack]:
+        return self._governing(county, on).packs
+
+    def _governing(self, county: str, on: date) -> GoverningMonitoring:
+        """The packs of the claim's date; a pack that ended with no successor is carried forward (and its warnings
+        say so), so a region whose notice ran out is still watched."""
         self._current()
         key = (county, on)
         if len(self._cache) > 50_000:  # counties × days seen; a long-running consumer must not grow without end
             self._cache.clear()
         if key not in self._cache:
             try:
-                self._cache[key] = self._book.monitoring_packs(county, on)
+                self._cache[key] = self._book.governing_monitoring(county, on)
             except NoPolicy as exc:
                 log.warning("claims of %s on %s counted but not evaluated: %s", county, on, exc)
-                self._cache[key] = []
+                self._cache[key] = GoverningMonitoring([], False)
         return self._cache[key]
 
     def evaluate(
@@ -54,12 +61,15 @@ class Rules:
     def evaluation(
         self, county: str, on: date, held: frozenset[Category], parts: domain.BurdenParts, year: int
     ) -> domain.Evaluation:
-        packs = self.packs(county, on)
+        packs, carried_forward = self._governing(county, on)
         if not packs:
             return domain.Evaluation()
         result = domain.evaluate(packs, held, parts, year)
         for missing in result.missing:
             self._report(missing)
+        if carried_forward and result.warnings:
+            warnings = tuple(replace(w, carried_forward=True) for w in result.warnings)
+            return domain.Evaluation(warnings, result.missing)
         return result
 
     def lowest(self, county: str, on: date, held: frozenset[Category]) -> domain.LowestLine:

@@ -94,6 +94,8 @@ risk_flags = sa.Table(
     sa.UniqueConstraint("person_key", "year", "level", name="uq_risk_flags_once_per_level"),
     # Raised when a figure arrived after the claims that crossed the line (the claim's own dates stay on the flag).
     sa.Column("raised_late", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The pack's rules had ended with no successor and were carried forward (a blind spot until one is entered).
+    sa.Column("policy_carried_forward", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # A person's year whose claims a rule could not evaluate for want of a figure (pack, figure, year): kept until the

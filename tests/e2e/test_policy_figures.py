@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -221,3 +222,113 @@ async def test_bad_figure_entries_are_refused_naming_field_and_rule_and_change_n
         history = await client.get("/policies/weihai-2023/figures/shandong_income", headers=MS)
         assert history.json()["entries"] == []
         assert "2025" not in history.json()["values"]
+
+
+PENGSHUI = "500243"  # 重庆市彭水苗族土家族自治县: its 2024 pack ended 2024-12-31
+PS_OPERATOR = {"Authorization": f"Bearer dev-policy_admin-{PENGSHUI}"}
+PS_CA = {"Authorization": f"Bearer dev-civil_affairs-{PENGSHUI}"}
+
+
+def pengshui_claim(claim_id: str, id_number: str, day: str, burden: str) -> dict[str, Any]:
+    # 彭水 measures self-pay + self-expense after all three tiers: the personal burden as sent.
+    total = Decimal("60000.00")
+    paid = total - Decimal(burden)
+    return {
+        "claim_id": claim_id,
+        "id_number": id_number,
+        "name": "田秀英",
+        "region_code": PENGSHUI,
+        "settlement_date": day,
+        "diagnosis": "慢性肾衰竭",
+        "total_cost": str(total),
+        "basic_insurance_paid": str(paid),
+        "critical_illness_paid": "0.00",
+        "medical_assistance_paid": "0.00",
+        "personal_burden": burden,
+    }
+
+
+async def test_pengshui_after_its_pack_ended_lines_carry_forward_and_a_successor_evaluates_the_waiting_claims(
+    settings: Settings,
+) -> None:
+    ordinary, dibao = make_id_number(PENGSHUI, date(1958, 7, 1), 11), make_id_number(PENGSHUI, date(1963, 2, 2), 12)
+    async with system(settings) as api:
+        # 2025: the 2024 pack is carried forward. Its ordinary-resident line is last year's rural income
+        # (达到, at least); the operator enters the 2025 value into the carried pack.
+        entered = await api["assistance"].put(
+            "/policies/pengshui-2024/figures/chongqing_rural_income/2025",
+            headers=PS_OPERATOR,
+            json={"value": "21000.00", "source": "重庆市2024年统计公报"},
+        )
+        assert entered.status_code == 201, entered.text
+
+        async def monitoring_has_it() -> bool:
+            return await entries_kept(api, "monitoring", monitoring_entries) == 1
+
+        # Topics are not ordered with each other: had the claim come first it would wait, then be flagged late.
+        await eventually(monitoring_has_it)
+        # 25,000.00 ≥ 21,000.00: flagged at once, on a line carried past its pack's end, and it says so.
+        claim = pengshui_claim("PS-2025-0001", ordinary, "2025-08-01", "25000.00")
+        assert (await api["assistance"].post("/claims", headers=MS, json=claim)).status_code == 201
+
+        async def carried() -> list[dict[str, Any]]:
+            return await flags_of(api, 2025)
+
+        flags = await eventually(carried)
+        assert [(f["policy_pack_id"], f["rule_id"], f["policy_carried_forward"], f["raised_late"]) for f in flags] == [
+            ("pengshui-2024", "pengshui-2024-ordinary", True, False)
+        ]
+
+        # 2026: a 低保 person's claim needs the 2026 防止返贫监测标准, which nobody has set: it waits.
+        added = await api["enrollment"].post(
+            "/roster/changes",
+            headers=PS_CA,
+            json={
+                "id_number": dibao,
+                "name": "田秀英",
+                "region_code": PENGSHUI,
+                "change_type": "新增",
+                "category": "低保对象",
+                "effective_date": "2026-01-05",
+            },
+        )
+        assert added.status_code == 201, added.text
+        key = added.json()["person_key"]
+
+        async def roster_known() -> bool:
+            r = await api["monitoring"].get(f"/persons/{key}/years/2026", headers=MS)
+            return r.status_code == 200 and r.json()["categories_today"] == ["dibao"]
+
+        await eventually(roster_known)
+        claim = pengshui_claim("PS-2026-0001", dibao, "2026-04-01", "9000.00")
+        assert (await api["assistance"].post("/claims", headers=MS, json=claim)).status_code == 201
+
+        async def waiting() -> bool:
+            samples = await scrape(api["monitoring"])
+            return value(samples, "safetynet_claims_unevaluated", region=PENGSHUI, year="2026") == 1
+
+        await eventually(waiting)
+
+        # The successor pack: the 2024 one with a new id, from 2026, and the 2026 standard 8,000.00 set.
+        successor = (await api["assistance"].get("/policies/pengshui-2024", headers=MS)).json()
+        successor.update(id="pengshui-2026", effective_from="2026-01-01", effective_to=None)
+        successor["figures"]["monitoring_standard"]["values"] = {"2026": "8000.00"}
+        put = await api["assistance"].put(
+            "/policies/pengshui-2026",
+            headers=PS_OPERATOR,
+            json={"pack": successor, "source": "彭水县2026年巩固拓展医疗保障脱贫攻坚成果文件（测试）"},
+        )
+        assert put.status_code == 201, put.text
+
+        # 9,000.00 ≥ 100% of 8,000.00 (达到…及以上): flagged late, under the successor (whose rules kept the 2024
+        # rule ids, as the operator copied them), not carried.
+        async def flagged_2026() -> list[dict[str, Any]]:
+            return await flags_of(api, 2026)
+
+        flags = await eventually(flagged_2026)
+        assert [
+            (f["policy_pack_id"], f["rule_id"], f["claim_id"], f["raised_late"], f["policy_carried_forward"])
+            for f in flags
+        ] == [("pengshui-2026", "pengshui-2024-low-income", "PS-2026-0001", True, False)]
+        samples = await scrape(api["monitoring"])
+        assert value(samples, "safetynet_claims_unevaluated", region=PENGSHUI, year="2026") is None

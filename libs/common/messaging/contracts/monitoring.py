@@ -55,6 +55,10 @@ class RiskFlaggedV1(Contract):
         "(the claim's own dates stay as they were)",
     )
     raised_on: date | None = Field(default=None, description="the day a late flag was raised; null when not late")
+    policy_carried_forward: bool = Field(
+        default=False,
+        description="true when the pack's monitoring rules had ended with no successor and were carried forward",
+    )
 
 
 CONTRACTS: tuple[type[Contract], ...] = (RiskFlaggedV1,)

@@ -24,6 +24,9 @@ def upgrade() -> None:
     create_policy_entries_v1()
     with op.batch_alter_table("risk_flags", schema=None) as batch_op:
         batch_op.add_column(sa.Column("raised_late", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(
+            sa.Column("policy_carried_forward", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     op.create_table(
         "waiting_years",
         sa.Column("person_key", sa.String(length=64), nullable=False),
@@ -51,5 +54,6 @@ def downgrade() -> None:
     op.drop_index("ix_waiting_years_open", table_name="waiting_years", postgresql_where=_OPEN, sqlite_where=_OPEN)
     op.drop_table("waiting_years")
     with op.batch_alter_table("risk_flags", schema=None) as batch_op:
+        batch_op.drop_column("policy_carried_forward")
         batch_op.drop_column("raised_late")
     drop_policy_entries_v1()
