@@ -219,6 +219,15 @@ async def test_bad_figure_entries_are_refused_naming_field_and_rule_and_change_n
         no_pack = await refused(client, "/policies/weihai-2099/figures/shandong_income/2025", OPERATOR, good)
         assert no_pack["status_seen"] == 404
 
+        # A subsidy quote past 彭水's ended pack is a problem naming the missing successor, not a silent default.
+        quote = await client.post(
+            "/subsidies/quote",
+            headers=MS,
+            json={"region_code": PENGSHUI, "year": 2026, "tier": 1, "categories": ["dibao"]},
+        )
+        assert quote.status_code == 422, quote.text
+        assert "pengshui-2024 (subsidy) ended on 2024-12-31 and no successor" in quote.json()["detail"]
+
         history = await client.get("/policies/weihai-2023/figures/shandong_income", headers=MS)
         assert history.json()["entries"] == []
         assert "2025" not in history.json()["values"]

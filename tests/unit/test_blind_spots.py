@@ -101,3 +101,15 @@ def test_policy_check_on_a_date_exits_non_zero_listing_the_blind_spots(capsys: p
     output = capsys.readouterr().out
     assert "✗ 威海市 监测预警 2026年缺少参数：全省上年度居民人均可支配收入（shandong_income）" in output
     assert "✗ 彭水苗族土家族自治县 监测预警 2026年政策已到期、无后续政策（pengshui-2024）" in output
+
+
+def test_settlement_and_subsidy_past_an_ended_pack_name_the_missing_successor(book: PolicyBook) -> None:
+    from libs.common.policy import NoPolicy
+
+    for section in ("settlement", "subsidy"):
+        with pytest.raises(NoPolicy) as refused:
+            book.for_county("500243", date(2026, 12, 31), section)
+        assert f"pack pengshui-2024 ({section}) ended on 2024-12-31 and no successor governs" in str(refused.value)
+    with pytest.raises(NoPolicy) as never:
+        book.for_county("110101", date(2026, 12, 31), "subsidy")  # 北京 东城: no pack ever
+    assert "no policy pack with subsidy rules governs region 110101" in str(never.value)

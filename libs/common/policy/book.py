@@ -100,8 +100,24 @@ class PolicyBook:
         ]
         if not matching:
             what = f" with {section} rules" if section else ""
+            if section is not None:
+                ended = self._ended_without_successor(county_code, on, section)
+                if ended is not None:
+                    assert ended.effective_to is not None
+                    raise NoPolicy(
+                        f"pack {ended.id} ({section}) ended on {ended.effective_to.isoformat()} and no successor "
+                        f"governs region {county_code} on {on.isoformat()}: a 医保 operator of region "
+                        f"{ended.region_code} must enter one (PUT /policies/<new id>) / 政策已到期，需录入后续政策"
+                    )
             raise NoPolicy(f"no policy pack{what} governs region {county_code} on {on.isoformat()}")
         return max(matching, key=lambda p: (regions.specificity(p.region_code), p.effective_from))
+
+    def _ended_without_successor(self, county_code: str, on: date, section: Section) -> PolicyPack | None:
+        try:
+            found = self.governing(county_code, on, section)
+        except NoPolicy:
+            return None
+        return found.pack if found.carried_forward else None
 
     def monitoring_packs(self, county_code: str, on: date) -> list[PolicyPack]:
         """Every pack whose warning rules apply to a county on a date, most specific first.
