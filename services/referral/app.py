@@ -42,7 +42,7 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         title="safetynet referral (转介与反馈)",
         description="Opens referrals from risk.flagged with working-day deadlines, takes the agencies' answers and "
         "publishes referral.overdue once per breach.",
-        routers=[router, answers_router, board_router(calendar)],
+        routers=[router, answers_router, board_router(calendar, book)],
     )
     app.state.calendar = calendar
     # One clock for the routes and the scan; a test may set app.state.today to a fixed day before start.

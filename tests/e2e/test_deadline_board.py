@@ -159,3 +159,19 @@ async def test_bad_filters_are_problems_naming_the_field(client: httpx.AsyncClie
     response = await client.get("/board.json", params={"county": "14112"}, headers=bearer("dev-medical_security"))
     assert response.status_code == 422
     assert "county" in response.text
+
+
+async def test_the_board_shows_the_blind_spots_of_the_viewers_region_in_chinese(client: httpx.AsyncClient) -> None:
+    weihai = await client.get("/board.json", headers=bearer("dev-civil_affairs-371002"))
+    assert weihai.status_code == 200, weihai.text
+    spots = {(s["region_code"], s["section"], s["kind"], s["figure"]) for s in weihai.json()["blind_spots"]}
+    # 威海's pack has its 山东 income figure for 2023 only: the board's year has none.
+    assert ("371000", "monitoring", "missing_figure", "shandong_income") in spots
+    assert not any(region == "500243" for region, *_ in spots)  # 彭水's are not 环翠区's business
+    page = await client.get("/board", headers=bearer("dev-civil_affairs-371002"))
+    assert page.status_code == 200
+    assert 'id="total-blind-spots">' in page.text and "监测盲区" in page.text
+    assert f"威海市 监测预警 {TODAY.year}年缺少参数：全省上年度居民人均可支配收入（shandong_income）" in page.text
+    # 兴县 sees its province's packs: 山西's lines are fixed sums, so nothing blind from them.
+    xing = await client.get("/board.json", headers=bearer("dev-civil_affairs-141123"))
+    assert all(s["region_code"] in ("140000", "141100", "141123") for s in xing.json()["blind_spots"])
