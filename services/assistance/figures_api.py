@@ -6,10 +6,11 @@ Each entry is kept for good in ``policy_entries`` (a correction is a later entry
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from libs.common import regions
 from libs.common.agencies import Agency
@@ -26,6 +27,7 @@ from libs.common.rules import RuleViolation
 from services.assistance.tables import policy_entries
 
 router = APIRouter(tags=["policy figures (政策参数)"])
+FIGURE_CEILING = Decimal("999999999.99")
 Operator = Annotated[Principal, Depends(allow(Agency.MEDICAL_SECURITY))]
 AnyAgency = Annotated[Principal, Depends(allow(*Agency))]
 
@@ -39,6 +41,15 @@ class FigureIn(BaseModel):
     confirmed: bool = Field(
         default=True, description="false while the value is provisional (e.g. last year's, before the 统计公报)"
     )
+
+    @field_validator("value")
+    @classmethod
+    def _within_ceiling(cls, value: Decimal) -> Decimal:
+        # No income line, standard or limit comes near a billion yuan; the bound also keeps every value inside the
+        # column (NonNegativeYuan's own rule is the fen, not a size).
+        if value > FIGURE_CEILING:
+            raise RuleViolation("figure_ceiling", f"at most {FIGURE_CEILING} yuan / 参数金额过大")
+        return value
 
 
 class EntryOut(BaseModel):

@@ -199,6 +199,10 @@ async def test_bad_figure_entries_are_refused_naming_field_and_rule_and_change_n
         assert wrong_type["status_seen"] == 422 and [f for f, _ in rules_of(wrong_type)] == ["value"]
         negative = await refused(client, FIGURE, OPERATOR, {**good, "value": "-1.00"})
         assert negative["status_seen"] == 422 and [f for f, _ in rules_of(negative)] == ["value"]
+        huge = await refused(client, FIGURE, OPERATOR, {**good, "value": "100000000000000000000"})
+        assert huge["status_seen"] == 422 and rules_of(huge) == [("value", "figure_ceiling")]
+        fen = await refused(client, FIGURE, OPERATOR, {**good, "value": "39000.001"})
+        assert rules_of(fen) == [("value", "two_decimals")]
         no_source = await refused(client, FIGURE, OPERATOR, {"value": "39000.00"})
         assert [f for f, _ in rules_of(no_source)] == ["source"]
         empty_source = await refused(client, FIGURE, OPERATOR, {**good, "source": ""})
