@@ -32,9 +32,10 @@ CA = {"Authorization": f"Bearer dev-civil_affairs-{WEIHAI_COUNTY}"}
 FIGURE = "/policies/weihai-2023/figures/shandong_income/2025"
 
 
-def weihai_claim(claim_id: str, id_number: str) -> dict[str, Any]:
-    # 85,000.00 in all; basic paid 40,000.00 and critical illness 20,000.00, assistance nothing: Weihai measures the
-    # burden after basic + critical, 85,000.00 − 40,000.00 − 20,000.00 = 25,000.00.
+def weihai_claim(claim_id: str, id_number: str, burden: str = "25000.00") -> dict[str, Any]:
+    # 85,000.00 in all; basic paid 40,000.00 and critical illness the rest less the burden, assistance nothing:
+    # Weihai measures the burden after basic + critical (25,000.00 = 85,000.00 − 40,000.00 − 20,000.00 by default).
+    critical = Decimal("45000.00") - Decimal(burden)
     return {
         "claim_id": claim_id,
         "id_number": id_number,
@@ -44,9 +45,9 @@ def weihai_claim(claim_id: str, id_number: str) -> dict[str, Any]:
         "diagnosis": "乳腺恶性肿瘤",
         "total_cost": "85000.00",
         "basic_insurance_paid": "40000.00",
-        "critical_illness_paid": "20000.00",
+        "critical_illness_paid": str(critical),
         "medical_assistance_paid": "0.00",
-        "personal_burden": "25000.00",
+        "personal_burden": burden,
     }
 
 
@@ -171,6 +172,76 @@ async def test_a_weihai_2025_claim_waits_for_the_income_figure_and_is_flagged_on
         assert not any(line.startswith("✗ 威海市 监测预警 2025年") for line in report), report
 
 
+async def add_dibao_edge(api: Api, id_number: str) -> str:
+    added = await api["enrollment"].post(
+        "/roster/changes",
+        headers=CA,
+        json={
+            "id_number": id_number,
+            "name": "刘芳",
+            "region_code": WEIHAI_COUNTY,
+            "change_type": "新增",
+            "category": "低保边缘家庭成员",
+            "effective_date": "2025-01-06",
+        },
+    )
+    assert added.status_code == 201, added.text
+    key: str = added.json()["person_key"]
+    return key
+
+
+async def test_a_correction_that_lowers_the_line_flags_those_now_over_it_and_keeps_every_earlier_flag(
+    settings: Settings,
+) -> None:
+    over, under = (
+        make_id_number(WEIHAI_COUNTY, date(1966, 5, 1), 41),
+        make_id_number(WEIHAI_COUNTY, date(1969, 8, 1), 42),
+    )
+    async with system(settings) as api:
+        keys = [await add_dibao_edge(api, over), await add_dibao_edge(api, under)]
+
+        async def roster_known() -> bool:
+            for key in keys:
+                r = await api["monitoring"].get(f"/persons/{key}/years/2025", headers=MS)
+                if r.status_code != 200 or "dibao_edge" not in r.json()["categories_today"]:
+                    return False
+            return True
+
+        await eventually(roster_known)
+        for claim in (weihai_claim("WH-O-1", over, "25000.00"), weihai_claim("WH-U-1", under, "19000.00")):
+            assert (await api["assistance"].post("/claims", headers=MS, json=claim)).status_code == 201
+
+        async def both_counted() -> bool:
+            samples = await scrape(api["monitoring"])
+            return value(samples, "safetynet_claims_unevaluated", region=WEIHAI_COUNTY, year="2025") == 2
+
+        await eventually(both_counted)
+
+        async def enter(amount: str, kept: int) -> None:
+            body = {"value": amount, "source": "山东省2024年统计公报", "note": "更正"}
+            assert (await api["assistance"].put(FIGURE, headers=OPERATOR, json=body)).status_code == 201
+
+            async def kept_and_walked() -> bool:  # the walk commits with the entry it follows
+                return await entries_kept(api, "monitoring", monitoring_entries) == kept
+
+            await eventually(kept_and_walked)
+
+        def flagged(flags: list[dict[str, Any]]) -> list[tuple[str, str]]:
+            return sorted((f["claim_id"], f["threshold"]) for f in flags)
+
+        # 50% of 39,000.00 = 19,500.00: 25,000.00 is over it, 19,000.00 is not.
+        await enter("39000.00", 1)
+        assert flagged(await flags_of(api, 2025)) == [("WH-O-1", "19500.00")]
+        # Corrected down to 37,000.00: the line is 18,500.00 and 19,000.00 is now over it; the first flag stays as
+        # it was raised (history), and nobody is flagged twice.
+        await enter("37000.00", 2)
+        assert flagged(await flags_of(api, 2025)) == [("WH-O-1", "19500.00"), ("WH-U-1", "18500.00")]
+        # Corrected up to 60,000.00 (line 30,000.00): flags are never withdrawn.
+        await enter("60000.00", 3)
+        assert flagged(await flags_of(api, 2025)) == [("WH-O-1", "19500.00"), ("WH-U-1", "18500.00")]
+        assert all(f["raised_late"] for f in await flags_of(api, 2025))
+
+
 async def refused(client: httpx.AsyncClient, url: str, headers: dict[str, str], body: Any) -> dict[str, Any]:
     response = await client.put(url, headers=headers, json=body)
     assert response.status_code in (403, 404, 422), response.text
@@ -200,7 +271,9 @@ async def test_bad_figure_entries_are_refused_naming_field_and_rule_and_change_n
         negative = await refused(client, FIGURE, OPERATOR, {**good, "value": "-1.00"})
         assert negative["status_seen"] == 422 and [f for f, _ in rules_of(negative)] == ["value"]
         huge = await refused(client, FIGURE, OPERATOR, {**good, "value": "100000000000000000000"})
-        assert huge["status_seen"] == 422 and rules_of(huge) == [("value", "figure_ceiling")]
+        assert huge["status_seen"] == 422 and rules_of(huge) == [("value", "amount_too_large")]
+        billions = await refused(client, FIGURE, OPERATOR, {**good, "value": "5000000000.00"})
+        assert rules_of(billions) == [("value", "figure_ceiling")]
         fen = await refused(client, FIGURE, OPERATOR, {**good, "value": "39000.001"})
         assert rules_of(fen) == [("value", "two_decimals")]
         no_source = await refused(client, FIGURE, OPERATOR, {"value": "39000.00"})
