@@ -118,13 +118,20 @@ def _operator_of(principal: Principal, region_code: str) -> None:
         )
 
 
-async def _enter(runtime: Runtime, book: PolicyBook, entry: PolicyEntry) -> None:
+async def _enter(
+    runtime: Runtime, book: PolicyBook, current: PolicyEntry | None, entry: PolicyEntry, response: Response
+) -> EntryOut:
+    """Keep and announce ``entry`` (201), unless the entry in force says the same (200, nothing changes)."""
+    if current is not None and current.says_the_same_as(entry):
+        return _out(current, book)
     async with runtime.uow() as uow:
         await store_entry(uow.conn, policy_entries, entry)
         uow.publish(event_of(entry), subject=entry.pack_id)
         await uow.commit()
     # Read-your-writes here; the other services (and this one's other replicas) take it from policy.changed.
     book.apply([entry])
+    response.status_code = 201
+    return _out(entry, book)
 
 
 @router.put("/policies/{pack_id}/figures/{figure}/{year}", response_model=EntryOut)
@@ -148,14 +155,6 @@ async def enter_figure(
     latest_year = china_today().year + 1
     if year > latest_year:
         raise _invalid("year", RuleViolation("year-too-far", f"{year} is after next year ({latest_year})"))
-    current = book.entry_for(pack_id, figure, year)
-    if current is not None and (current.value, current.source, current.note, current.confirmed) == (
-        body.value,
-        body.source,
-        body.note,
-        body.confirmed,
-    ):
-        return _out(current, book)
     entry = PolicyEntry(
         entry_id=new_event_id(),
         kind=EntryKind.FIGURE,
@@ -170,9 +169,7 @@ async def enter_figure(
         entered_by=principal.name,
         entered_at=utcnow(),
     )
-    await _enter(runtime, book, entry)
-    response.status_code = 201
-    return _out(entry, book)
+    return await _enter(runtime, book, book.entry_for(pack_id, figure, year), entry, response)
 
 
 @router.get("/policies/{pack_id}/figures/{figure}")
@@ -221,27 +218,16 @@ async def enter_pack(
         raise _invalid("pack", exc, 403 if exc.rule == "pack-region" else 422) from None
     if pack.id != pack_id:
         raise _invalid("pack.id", RuleViolation("pack-id-mismatch", f"the body's id {pack.id!r} is not {pack_id!r}"))
-    document = pack.model_dump(mode="json")
-    current = book.pack_entry(pack.id)
-    if current is not None and (current.pack, current.source, current.note, current.confirmed) == (
-        document,
-        body.source,
-        body.note,
-        body.confirmed,
-    ):
-        return _out(current, book)
     entry = PolicyEntry(
         entry_id=new_event_id(),
         kind=EntryKind.PACK,
         pack_id=pack.id,
         region_code=pack.region_code,
-        pack=document,
+        pack=pack.model_dump(mode="json"),
         source=body.source,
         note=body.note,
         confirmed=body.confirmed,
         entered_by=principal.name,
         entered_at=utcnow(),
     )
-    await _enter(runtime, book, entry)
-    response.status_code = 201
-    return _out(entry, book)
+    return await _enter(runtime, book, book.pack_entry(pack.id), entry, response)

@@ -63,25 +63,30 @@ async def entries_kept(api: Api, service: str, table: sa.Table) -> int:
         return int(await conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
 
 
+async def add_dibao_edge(api: Api, id_number: str) -> str:
+    added = await api["enrollment"].post(
+        "/roster/changes",
+        headers=CA,
+        json={
+            "id_number": id_number,
+            "name": "刘芳",
+            "region_code": WEIHAI_COUNTY,
+            "change_type": "新增",
+            "category": "低保边缘家庭成员",
+            "effective_date": "2025-01-06",
+        },
+    )
+    assert added.status_code == 201, added.text
+    key: str = added.json()["person_key"]
+    return key
+
+
 async def test_a_weihai_2025_claim_waits_for_the_income_figure_and_is_flagged_once_it_is_entered(
     settings: Settings,
 ) -> None:
     id_number = make_id_number(WEIHAI_COUNTY, date(1971, 3, 9), 31)
     async with system(settings) as api:
-        added = await api["enrollment"].post(
-            "/roster/changes",
-            headers=CA,
-            json={
-                "id_number": id_number,
-                "name": "刘芳",
-                "region_code": WEIHAI_COUNTY,
-                "change_type": "新增",
-                "category": "低保边缘家庭成员",
-                "effective_date": "2025-01-06",
-            },
-        )
-        assert added.status_code == 201, added.text
-        key = added.json()["person_key"]
+        key = await add_dibao_edge(api, id_number)
 
         async def roster_known() -> bool:
             r = await api["monitoring"].get(f"/persons/{key}/years/2025", headers=MS)
@@ -170,24 +175,6 @@ async def test_a_weihai_2025_claim_waits_for_the_income_figure_and_is_flagged_on
         report = []
         await blind_spot_report(REPO / "policies", date(2025, 6, 1), monitoring_url, report)
         assert not any(line.startswith("✗ 威海市 监测预警 2025年") for line in report), report
-
-
-async def add_dibao_edge(api: Api, id_number: str) -> str:
-    added = await api["enrollment"].post(
-        "/roster/changes",
-        headers=CA,
-        json={
-            "id_number": id_number,
-            "name": "刘芳",
-            "region_code": WEIHAI_COUNTY,
-            "change_type": "新增",
-            "category": "低保边缘家庭成员",
-            "effective_date": "2025-01-06",
-        },
-    )
-    assert added.status_code == 201, added.text
-    key: str = added.json()["person_key"]
-    return key
 
 
 async def test_a_correction_that_lowers_the_line_flags_those_now_over_it_and_keeps_every_earlier_flag(

@@ -50,6 +50,17 @@ class PolicyEntry:
     value: Decimal | None = None
     pack: dict[str, Any] | None = None  # the pack document, for kind PACK
 
+    def says_the_same_as(self, other: PolicyEntry) -> bool:
+        """The same value (or pack) with the same source, note and status: entering it again changes nothing."""
+        return (self.kind, self.pack_id, self.figure, self.year, self.value, self.pack) == (
+            other.kind,
+            other.pack_id,
+            other.figure,
+            other.year,
+            other.value,
+            other.pack,
+        ) and (self.source, self.note, self.confirmed) == (other.source, other.note, other.confirmed)
+
     @property
     def order(self) -> tuple[datetime, str]:
         """Later entries win; entry ids (time-ordered) break a tie within the same instant."""
