@@ -38,8 +38,8 @@ async def test_an_operator_enters_a_figure_from_the_command_and_reads_its_histor
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())
         try:
-            while not server.started:  # uvicorn offers a flag, not an event, to wait on
-                await asyncio.sleep(0.05)  # noqa: ASYNC110
+            while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event, to wait on)
+                await asyncio.sleep(0.05)
             operator = ["--url", url, "--token", "dev-policy_admin-371000"]
             source = ["--source", "山东省2025年国民经济和社会发展统计公报", "--unconfirmed"]
             figure = ["policy", "set-figure", "weihai-2023", "shandong_income", "2026", "41234.00"]
