@@ -19,6 +19,7 @@ from libs.common.policy import MissingFigure, NoPolicy
 from libs.common.policy.explanation import EngineError, steps_as_json
 from libs.common.policy.mid_year import quote_mid_year
 from libs.common.policy.subsidy_quote import quote
+from libs.common.policy.values import PendingValue
 from libs.common.problems import Problem
 from libs.common.read_models.categories import categories_on
 from services.enrollment.deps import Rules
@@ -95,7 +96,8 @@ async def person_subsidy(
                 base.steps + mid.steps,
             )
     except (NoPolicy, MissingFigure, EngineError) as exc:
-        raise Problem(422, "cannot-quote", "Subsidy cannot be quoted / 无法测算资助金额", str(exc)) from exc
+        errors = [exc.error()] if isinstance(exc, PendingValue) else None
+        raise Problem(422, "cannot-quote", "Subsidy cannot be quoted / 无法测算资助金额", str(exc), errors) from exc
     return SubsidyOut(
         person_key=person_key,
         year=year,
