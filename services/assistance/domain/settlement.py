@@ -1,7 +1,9 @@
 """The three-tier settlement engine (三重制度): basic → critical illness → medical assistance → tilt.
 
-Pure: it takes a claim's cost breakdown, the categories held on the claim's date, the region's pack and what
-the person already received this year, and returns every payer's share with the steps that produced it.
+Pure: it takes a claim's cost breakdown, the categories whose benefits the person holds on the claim's date
+(from the list date, seed 000 四), the region's pack and what the person already received this year, and returns
+every payer's share with the steps that produced it. Every pack value is read through a ``Reader``, so each step
+names the unconfirmed values it used, and a value still pending stops the settlement with ``PendingValue``.
 Each tier pays at most what is left after the ones before it, so the payers plus the burden make the total.
 Amounts are rounded to the fen by ``to_yuan`` (ROUND_HALF_UP), the project's one rounding rule, once per step.
 """
@@ -351,7 +353,7 @@ def _tilted(
 
 
 def settle(pack: PolicyPack, claim: ClaimCost, held: frozenset[Category], ytd: YearToDate) -> Result:
-    """Settle one claim over the three tiers (and the tilt) for a person holding ``held`` on its date."""
+    """Settle one claim over the three tiers (and the tilt) for a person holding ``held``'s benefits on its date."""
     for name in ("in_catalog", "out_of_catalog", "basic_paid", "critical_paid"):
         value = getattr(claim, name)
         if value is not None and value < 0:
