@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import uvicorn
@@ -16,6 +17,7 @@ from libs.common.logging_setup import configure_logging
 from libs.common.migrations import upgrade
 from libs.common.settings import Settings
 from services import policy_check
+from services import policy_figures_cli as figures
 from services.monitoring.rebuild import Rebuilt, rebuild
 from services.system import SERVICES, running
 
@@ -47,15 +49,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     policy_commands = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_commands.add_parser("check", help="validate every pack in a folder and list what is missing")
     check.add_argument("directory", type=Path, nargs="?", default=Path("policies"))
+    check.add_argument(
+        "--on",
+        type=date.fromisoformat,
+        help="also list the blind spots (监测盲区) of this date's year, with the claims waiting on each; "
+        "exit 1 when there are any",
+    )
+    figures.add_commands(policy_commands)
     monitoring = commands.add_parser("monitoring", help="monitoring tools")
     monitoring_commands = monitoring.add_subparsers(dest="monitoring_command", required=True)
     rebuild = monitoring_commands.add_parser("rebuild", help="rebuild a year's burden totals from the claim facts")
     rebuild.add_argument("--year", type=int, required=True)
     args = parser.parse_args(argv)
 
+    if args.command == "policy" and args.policy_command != "check":
+        sys.exit(figures.run(args))
     if args.command == "policy":
         report: list[str] = []
         ok = policy_check.check(args.directory, report)
+        if ok and args.on is not None:
+            database = policy_check.monitoring_database(Settings())
+            ok = asyncio.run(policy_check.blind_spot_report(args.directory, args.on, database, report)) == 0
         print("\n".join(report))
         sys.exit(0 if ok else 1)
 

@@ -95,6 +95,8 @@ def asyncapi() -> dict[str, Any]:
         }
         channels.setdefault(channel, {"address": model.topic, "messages": {}})
         channels[channel]["messages"][_name(model)] = {"$ref": f"#/components/messages/{_name(model)}"}
+        if REGISTRY.latest(model.event_type) is not model:
+            continue  # an older version is still read (upcast) but no longer sent
         operations[f"{_owner(model)}_sends_{_name(model)}"] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{channel}"},

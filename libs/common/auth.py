@@ -21,12 +21,19 @@ from libs.common.problems import Problem
 from libs.common.regions import ALL_REGIONS, covers
 from libs.common.settings import Settings
 
+# A region's 医保 operator: enters the year's policy figures and successor packs for the packs of its region.
+POLICY_ADMIN = "policy_admin"
+ROLES = frozenset({POLICY_ADMIN})
+# The regions of the reviewed packs (policies/*.yaml), each with a dev operator token dev-policy_admin-<region>.
+_DEV_OPERATOR_REGIONS = ("140000", "140900", "371000", "330602", "500243")
+
 
 @dataclass(frozen=True)
 class Principal:
     name: str
     agency: Agency
     region_code: str
+    roles: frozenset[str] = frozenset()
 
     def covers(self, county_code: str) -> bool:
         return covers(self.region_code, county_code)
@@ -58,10 +65,14 @@ class ApiKeys:
         for token, spec in raw.items():
             if len(token) < 16 and settings.environment == "prod":
                 raise ValueError(f"API key for {spec.get('name')!r} is shorter than 16 characters")
+            roles = frozenset(str(r) for r in spec.get("roles", ()))
+            if roles - ROLES:
+                raise ValueError(f"API key for {spec.get('name')!r}: unknown roles {sorted(roles - ROLES)}")
             principals[token] = Principal(
                 name=str(spec.get("name") or spec["agency"]),
                 agency=Agency(spec["agency"]),
                 region_code=str(spec.get("region", ALL_REGIONS)),
+                roles=roles,
             )
         return cls(principals)
 
@@ -71,6 +82,12 @@ class ApiKeys:
         keys = {f"dev-{a.value}": Principal(f"dev {a.value}", a, ALL_REGIONS) for a in Agency}
         for county in ("141123", "141124", "140902", "371002", "330602", "500243"):
             keys.update({f"dev-{a.value}-{county}": Principal(f"dev {a.value} {county}", a, county) for a in Agency})
+        operator = (Agency.MEDICAL_SECURITY, frozenset({POLICY_ADMIN}))
+        keys["dev-policy_admin"] = Principal("dev policy_admin", operator[0], ALL_REGIONS, operator[1])
+        for region in _DEV_OPERATOR_REGIONS:
+            keys[f"dev-policy_admin-{region}"] = Principal(
+                f"dev policy_admin {region}", operator[0], region, operator[1]
+            )
         return cls(keys)
 
 
@@ -126,6 +143,17 @@ def allow(*agencies: Agency, browser: bool = False) -> Callable[[Request], Await
         return principal
 
     return dependency
+
+
+def require_role(principal: Principal, role: str) -> None:
+    if role not in principal.roles:
+        raise Problem(
+            403,
+            "forbidden-role",
+            "Role not allowed / 无此角色权限",
+            f"this needs the role {role}; the token of {principal.name} has "
+            + (", ".join(sorted(principal.roles)) or "no role"),
+        )
 
 
 def require_region(principal: Principal, county_code: str) -> None:

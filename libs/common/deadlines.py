@@ -33,10 +33,13 @@ __all__ = [
 PENDING_SQL = "closed_on IS NULL AND breach_noted_on IS NULL"
 
 
-def deadline_columns() -> list[sa.Column[Any]]:
-    """The four columns of a tracked deadline, to put in any table (e.g. the referral service's referrals)."""
+def deadline_columns(*, due_required: bool = True) -> list[sa.Column[Any]]:
+    """The four columns of a tracked deadline, to put in any table (e.g. the referral service's referrals).
+
+    ``due_required=False`` for rows that may have no deadline at all (a referral whose pack sets no decision
+    deadline): a NULL ``due_on`` is never before a cutoff, so the breach scan passes such rows by."""
     return [
-        sa.Column("due_on", sa.Date, nullable=False),
+        sa.Column("due_on", sa.Date, nullable=not due_required),
         sa.Column("due_provisional", sa.Boolean, nullable=False),
         sa.Column("closed_on", sa.Date, nullable=True),
         sa.Column("breach_noted_on", sa.Date, nullable=True),

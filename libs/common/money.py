@@ -23,8 +23,11 @@ _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)
 # Any decimal with at most 15 significant digits survives a trip through a float unchanged, so a
 # float below 10^13 with two decimals is still what the sender wrote; above it, it may not be.
 _FLOAT_LIMIT = Decimal(10) ** 13
-# Non-negative, two decimals, at most 13 integer digits: what to_yuan would return unchanged.
-_EXACT_FEN = re.compile(r"\d{1,13}\.\d\d", re.ASCII)
+# Every amount column is NUMERIC(14, 2): twelve integer digits. A larger amount is no medical bill, and stored it
+# would fail in the database (a 500) instead of being refused here, naming the field.
+CEILING = Decimal(10) ** 12
+# Non-negative, two decimals, at most 12 integer digits: what to_yuan would return unchanged, below CEILING.
+_EXACT_FEN = re.compile(r"\d{1,12}\.\d\d", re.ASCII)
 _TOO_MANY_PLACES = "at most 2 decimal places / 金额最多两位小数"
 
 
@@ -73,6 +76,8 @@ def parse_yuan(value: object) -> Decimal:
     yuan = to_yuan(amount)
     if yuan != amount:
         raise RuleViolation("two_decimals", _TOO_MANY_PLACES)
+    if abs(yuan) >= CEILING:
+        raise RuleViolation("amount_too_large", "at most 999,999,999,999.99 yuan / 金额超出上限")
     return yuan
 
 

@@ -67,6 +67,7 @@ class ServiceRuntime:
         self.consumers: list[ConsumerRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
+        self._at_start: list[Callable[[], Awaitable[object]]] = []
         self._stopping = False
         # Served at /metrics by create_app; a service adds its own sources (the referral deadlines) in build().
         self.metrics = ServiceMetrics()
@@ -98,6 +99,11 @@ class ServiceRuntime:
         """Run ``job`` once at start and then every ``seconds`` while the service runs (e.g. a deadline scan)."""
         self._periodic.append((name, seconds, job))
 
+    def at_start(self, job: Callable[[], Awaitable[object]]) -> None:
+        """Run ``job`` once the database is migrated, before anything is published or consumed (e.g. layer the
+        operators' policy entries over the packs)."""
+        self._at_start.append(job)
+
     async def _run_periodic(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
         while not self._stopping:
             try:
@@ -114,6 +120,8 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         await self.migrate()
+        for job in self._at_start:
+            await job()
         if self._owns_bus:
             await self.bus.start()
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))

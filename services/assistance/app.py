@@ -8,14 +8,16 @@ from fastapi import FastAPI
 
 from libs.common.messaging.bus import Bus
 from libs.common.policy import load_book
+from libs.common.read_models.policy_entries import live_policy
 from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
 from services.assistance.analysis_api import router as analysis_router
 from services.assistance.api import router
 from services.assistance.consumers import handler_table
+from services.assistance.figures_api import router as figures_router
 from services.assistance.policy_api import router as policy_router
-from services.assistance.tables import messaging
+from services.assistance.tables import messaging, policy_entries
 
 NAME = "assistance"
 
@@ -28,7 +30,8 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         bus=bus,
     )
-    runtime.subscribe(handler_table())
+    book = load_book(settings.policies_dir)
+    runtime.subscribe({**handler_table(), **live_policy(runtime, book, policy_entries)})
     app = create_app(
         runtime,
         title="safetynet assistance (医疗救助)",
@@ -36,7 +39,7 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
             "Records settled claims (settling them over the three tiers when the settlement system sends only "
             "the cost breakdown), quotes settlements and enrollment subsidies, and serves the policy packs."
         ),
-        routers=[router, policy_router, analysis_router],
+        routers=[router, policy_router, figures_router, analysis_router],
     )
-    app.state.policy_book = load_book(settings.policies_dir)
+    app.state.policy_book = book
     return app

@@ -7,9 +7,12 @@ import sqlalchemy as sa
 from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.messaging.tables import messaging_tables
 from libs.common.read_models.categories import benefit_periods_table, category_periods_table
+from libs.common.read_models.policy_entries import policy_entries_table
 
 metadata = sa.MetaData()
 messaging = messaging_tables(metadata)
+# The operators' policy entries (figures, successor packs) layered over the YAML packs; see libs/common/read_models.
+policy_entries = policy_entries_table(metadata)
 
 Money = sa.Numeric(14, 2, asdecimal=True)
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from libs.common.calendar import WorkingCalendar
 from libs.common.messaging.bus import Bus
 from libs.common.policy import load_book
+from libs.common.read_models.policy_entries import live_policy
 from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
@@ -21,7 +22,7 @@ from services.enrollment.ledger_api import router as ledger_router
 from services.enrollment.push_deadlines_api import router as push_deadlines_router
 from services.enrollment.roster_api import router as roster_router
 from services.enrollment.subsidy_api import router as subsidy_router
-from services.enrollment.tables import messaging
+from services.enrollment.tables import messaging, policy_entries
 from services.enrollment.waiting_api import router as waiting_router
 
 NAME = "enrollment"
@@ -50,6 +51,7 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
             push_deadlines_router,
         ],
     )
-    app.state.gap_rules = GapRules(load_book(settings.policies_dir), WorkingCalendar.from_file(settings.holidays_file))
-    runtime.subscribe(handler_table(app.state.gap_rules))
+    book = load_book(settings.policies_dir)
+    app.state.gap_rules = GapRules(book, WorkingCalendar.from_file(settings.holidays_file))
+    runtime.subscribe({**handler_table(app.state.gap_rules), **live_policy(runtime, book, policy_entries)})
     return app

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal, allow, require_region
@@ -36,12 +36,16 @@ class FlagOut(BaseModel):
     year: int
     level: str
     category: str | None
+    policy_pack_id: str
     rule_id: str
     threshold: NonNegativeYuan
     cumulative_total_cost: NonNegativeYuan
     cumulative_burden: NonNegativeYuan
     risk_description: str
+    claim_id: str
     flagged_at: datetime
+    raised_late: bool = Field(description="raised after its claims, when an operator entered a figure the line needed")
+    policy_carried_forward: bool = Field(description="the pack had ended with no successor; its line was carried")
 
 
 @router.get("/flags", response_model=list[FlagOut])

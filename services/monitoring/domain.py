@@ -70,19 +70,32 @@ class Warning:
     threshold: Decimal  # the rule's line resolved for the burden year
     burden: Decimal  # the year's burden as the rule measures it
     category: Category | None  # the watched category the person held, None for "other residents"
+    carried_forward: bool = False  # the pack had ended with no successor: its line was carried forward
+
+
+class Waiting(NamedTuple):
+    """A rule left unevaluated because a figure has no value for the year: the claims wait for an operator."""
+
+    pack_id: str
+    figure: str
+    year: int
+    message: str
+
+    @classmethod
+    def of(cls, exc: MissingFigure) -> Waiting:
+        return cls(exc.pack_id, exc.figure, exc.year, str(exc))
 
 
 @dataclass(frozen=True)
 class Evaluation:
     warnings: tuple[Warning, ...] = ()
-    # Rules that could not be evaluated because a figure has no value for the year (an operator must set it).
-    missing: tuple[str, ...] = field(default=())
+    missing: tuple[Waiting, ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class LowestLine:
     line: Decimal | None
-    missing: tuple[str, ...] = ()  # as in Evaluation
+    missing: tuple[Waiting, ...] = ()  # as in Evaluation
 
 
 def burden_year(settlement_date: date) -> int:
@@ -100,7 +113,7 @@ def evaluate(
     favourable one (DOMAIN.md, reading) names the warning.
     """
     warnings: list[Warning] = []
-    missing: list[str] = []
+    missing: list[Waiting] = []
     for pack in packs:
         if pack.monitoring is None:
             raise ValueError(f"pack {pack.id} has no monitoring rules")
@@ -109,7 +122,7 @@ def evaluate(
             try:
                 threshold = pack.amount(rule.threshold, year)
             except MissingFigure as exc:
-                missing.append(str(exc))
+                missing.append(Waiting.of(exc))
                 continue
             burden = year_parts.measured(*pack.monitoring.burden_of(rule))
             if rule.comparison.holds(burden, threshold):
@@ -124,7 +137,7 @@ def lowest_line(packs: Sequence[PolicyPack], categories: frozenset[Category], ye
     evaluated). Every burden a rule measures is at most max(burden, self-pay) + assistance, so a year below the line
     on that measure raises nothing: the batch path reads back only the claims that reach it."""
     lines: list[Decimal] = []
-    missing: list[str] = []
+    missing: list[Waiting] = []
     for pack in packs:
         if pack.monitoring is None:
             raise ValueError(f"pack {pack.id} has no monitoring rules")
@@ -132,7 +145,7 @@ def lowest_line(packs: Sequence[PolicyPack], categories: frozenset[Category], ye
             try:
                 lines.append(pack.amount(rule.threshold, year))
             except MissingFigure as exc:
-                missing.append(str(exc))
+                missing.append(Waiting.of(exc))
     return LowestLine(min(lines, default=None), tuple(missing))
 
 

@@ -9,6 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from libs.common.clock import china_today
 from libs.common.db import bulk_insert, one_of
 from libs.common.idcard import mask_id_number
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1
@@ -37,9 +38,9 @@ class Crossing:
     caused_by: Envelope | None
 
 
-async def raise_flags(uow: UnitOfWork, crossings: Sequence[Crossing]) -> int:
+async def raise_flags(uow: UnitOfWork, crossings: Sequence[Crossing], *, late: bool = False) -> int:
     """Flag the crossings whose person, year and level have no flag yet (the first crossing of each wins).
-    Returns how many were raised."""
+    ``late``: raised after the claims, when a missing figure arrived. Returns how many were raised."""
     first: dict[tuple[str, int, str], Crossing] = {}
     for c in crossings:
         first.setdefault((c.person_key, c.year, c.warning.rule.level.value), c)
@@ -58,7 +59,7 @@ async def raise_flags(uow: UnitOfWork, crossings: Sequence[Crossing]) -> int:
     rows = []
     for c in first.values():
         township, village = places.get(c.person_key, (None, None))
-        flag = _event(c, township, village)
+        flag = _event(c, township, village, late)
         rows.append(
             {
                 "flag_id": flag.flag_id,
@@ -76,6 +77,8 @@ async def raise_flags(uow: UnitOfWork, crossings: Sequence[Crossing]) -> int:
                 "cumulative_burden": flag.cumulative_burden,
                 "claim_id": flag.claim_id,
                 "risk_description": flag.risk_description,
+                "raised_late": late,
+                "policy_carried_forward": flag.policy_carried_forward,
             }
         )
         uow.publish(flag, subject=c.person_key, caused_by=c.caused_by)
@@ -94,7 +97,7 @@ async def _places(uow: UnitOfWork, keys: list[str]) -> Mapping[str, tuple[str | 
     return {r.person_key: (r.township, r.village) for r in rows}
 
 
-def _event(c: Crossing, township: str | None, village: str | None) -> RiskFlaggedV1:
+def _event(c: Crossing, township: str | None, village: str | None, late: bool) -> RiskFlaggedV1:
     w = c.warning
     return RiskFlaggedV1(
         flag_id=new_event_id(),
@@ -116,4 +119,7 @@ def _event(c: Crossing, township: str | None, village: str | None) -> RiskFlagge
         settlement_date=c.settlement_date,
         diagnosis=c.diagnosis,
         risk_description=domain.risk_description(c.settlement_date, c.diagnosis, c.year_parts.total_cost, w.burden),
+        raised_late=late,
+        raised_on=china_today() if late else None,
+        policy_carried_forward=w.carried_forward,
     )

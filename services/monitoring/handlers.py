@@ -24,6 +24,7 @@ from services.monitoring.flags import Crossing, raise_flags
 from services.monitoring.reevaluate import reevaluate
 from services.monitoring.rules import Rules
 from services.monitoring.tables import category_periods, persons
+from services.monitoring.waiting import record_waiting
 
 
 async def categories_on(conn: AsyncConnection, person_key: str, on: date) -> frozenset[Category]:
@@ -45,13 +46,15 @@ def make_on_claims_settled(book: PolicyBook) -> Batched:
             periods = held.get(e.person_key)
             return held_on(periods, e.settlement_date) if periods else _NONE_HELD
 
+        lowest = [rules.lowest(e.region_code, e.settlement_date, categories(e)) for e, _ in claims]
         if conn.dialect.name == "postgresql" and _no_corrections([e for e, _ in claims]):
-            floors = [rules.floor(e.region_code, e.settlement_date, categories(e)) for e, _ in claims]
             await uow.after_previous_batch()  # running totals follow the fetched order (see _no_corrections)
-            reached = await accumulate_in_one_statement(conn, claims, floors)
+            reached = await accumulate_in_one_statement(conn, claims, [found.line for found in lowest])
         else:
             await uow.after_previous_batch()
             reached = await accumulate(conn, claims)
+        if any(found.missing for found in lowest):
+            await record_waiting(conn, [e for e, _ in claims], [found.missing for found in lowest])
         crossings: list[Crossing] = []
         for r in reached:
             e = r.event

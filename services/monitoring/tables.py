@@ -7,9 +7,12 @@ import sqlalchemy as sa
 from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.messaging.tables import messaging_tables
 from libs.common.read_models.categories import category_periods_table
+from libs.common.read_models.policy_entries import policy_entries_table
 
 metadata = sa.MetaData()
 messaging = messaging_tables(metadata)
+# The operators' policy entries (figures, successor packs) layered over the YAML packs; see libs/common/read_models.
+policy_entries = policy_entries_table(metadata)
 Money = sa.Numeric(14, 2, asdecimal=True)
 
 # Learned from roster.changed: which categories a person holds, and from when to when.
@@ -89,6 +92,35 @@ risk_flags = sa.Table(
     sa.Column("flagged_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
     # A person is flagged once per year per level.
     sa.UniqueConstraint("person_key", "year", "level", name="uq_risk_flags_once_per_level"),
+    # Raised when a figure arrived after the claims that crossed the line (the claim's own dates stay on the flag).
+    sa.Column("raised_late", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The pack's rules had ended with no successor and were carried forward (a blind spot until one is entered).
+    sa.Column("policy_carried_forward", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+# A person's year whose claims a rule could not evaluate for want of a figure (pack, figure, year): kept until the
+# operator enters it, then evaluated (``evaluated_at``). The identity is kept from the claim, since the flag a late
+# evaluation raises must name the person and not everyone is on a roster.
+waiting_years = sa.Table(
+    "waiting_years",
+    metadata,
+    sa.Column("person_key", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("pack_id", sa.String(100), primary_key=True),
+    sa.Column("figure", sa.String(100), primary_key=True),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("first_claim_date", sa.Date, nullable=False),
+    sa.Column("evaluated_at", UtcDateTime(), nullable=True),
+    sa.Index(
+        "ix_waiting_years_open",
+        "pack_id",
+        "figure",
+        "year",
+        postgresql_where=sa.text("evaluated_at IS NULL"),
+        sqlite_where=sa.text("evaluated_at IS NULL"),
+    ),
 )
 
 # --- Reports (附件1 monthly warning list, 附件2 quarterly summary): services/monitoring/reports/ ---

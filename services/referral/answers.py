@@ -9,10 +9,12 @@ import sqlalchemy as sa
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal
+from libs.common.calendar import WorkingCalendar
+from libs.common.deadline_rules import PushCheck
 from libs.common.messaging.contracts.referral import Outcome, ReferralResolvedV1
 from libs.common.messaging.envelope import new_event_id
 from libs.common.messaging.unit_of_work import UnitOfWork
-from services.referral import lifecycle
+from services.referral import domain, lifecycle
 from services.referral.lifecycle import Action, Answer, Status
 from services.referral.tables import referral_responses, referrals
 
@@ -39,6 +41,7 @@ async def _record(
             answered_by=principal.name,
             answered_by_agency=principal.agency.value,
             answered_on=today,
+            decided_on=answer.decided_on if answer else None,
         )
     )
 
@@ -53,18 +56,29 @@ async def acknowledge(uow: UnitOfWork, row: Row, principal: Principal, today: da
     await _record(uow, row, principal, Action.ACKNOWLEDGED, today)
 
 
-async def resolve(uow: UnitOfWork, row: Row, principal: Principal, answer: Answer, today: date) -> None:
+async def resolve(
+    uow: UnitOfWork, row: Row, principal: Principal, answer: Answer, today: date, calendar: WorkingCalendar
+) -> None:
     action, category = lifecycle.resolve(Status(str(row.status)), Agency(str(row.agency)), answer)
-    recorded = Answer(answer.outcome, answer.reason, category)
-    # The deadline is met by the first answer; a later correction does not move closed_on.
-    closed_on = row.closed_on or today
-    await uow.conn.execute(
-        referrals.update()
-        .where(_where(row))
-        .values(status=Status.RESOLVED.value, outcome=answer.outcome.value, closed_on=closed_on)
-    )
+    decided_on = answer.decided_on or today
+    assert isinstance(row.opened_on, date)
+    lifecycle.check_decided_on(decided_on, row.opened_on, today)
+    recorded = Answer(answer.outcome, answer.reason, category, decided_on)
+    values: dict[str, object] = {"status": Status.RESOLVED.value, "outcome": answer.outcome.value}
+    feedback = None
+    if action is Action.RESOLVED:
+        # The deadlines are met (or missed) by the first answer; a correction moves neither closed_on nor the
+        # feedback judgement, whose breach is recorded now, at answer time, once.
+        feedback = domain.feedback_check(calendar, decided_on, today, row.feedback_working_days)
+        values |= {
+            "closed_on": row.closed_on or today,
+            "decided_on": decided_on,
+            "feedback_due_on": feedback.due.due if feedback else None,
+            "feedback_working_days_late": feedback.working_days_late if feedback else None,
+        }
+    await uow.conn.execute(referrals.update().where(_where(row)).values(**values))
     await _record(uow, row, principal, action, today, recorded)
-    _publish(uow, row, principal, recorded, today, correction=action is Action.CORRECTED)
+    _publish(uow, row, principal, recorded, today, correction=action is Action.CORRECTED, feedback=feedback)
 
 
 async def withdraw(uow: UnitOfWork, row: Row, principal: Principal, reason: str | None, today: date) -> None:
@@ -76,10 +90,19 @@ async def withdraw(uow: UnitOfWork, row: Row, principal: Principal, reason: str 
     )
     answer = Answer(Outcome.WITHDRAWN, reason)
     await _record(uow, row, principal, Action.WITHDRAWN, today, answer)
-    _publish(uow, row, principal, answer, today, correction=False)
+    _publish(uow, row, principal, answer, today, correction=False, feedback=None)
 
 
-def _publish(uow: UnitOfWork, row: Row, principal: Principal, answer: Answer, today: date, *, correction: bool) -> None:
+def _publish(
+    uow: UnitOfWork,
+    row: Row,
+    principal: Principal,
+    answer: Answer,
+    today: date,
+    *,
+    correction: bool,
+    feedback: PushCheck | None,
+) -> None:
     event = ReferralResolvedV1(
         referral_id=str(row.referral_id),
         flag_id=str(row.flag_id),
@@ -95,5 +118,9 @@ def _publish(uow: UnitOfWork, row: Row, principal: Principal, answer: Answer, to
         name=str(row.name) if answer.category else None,
         answered_by=principal.name,
         correction=correction,
+        decided_on=answer.decided_on,
+        feedback_due_on=feedback.due.due if feedback else None,
+        feedback_late=feedback.breached if feedback else None,
+        feedback_working_days_late=feedback.working_days_late if feedback else None,
     )
     uow.publish(event, subject=str(row.person_key))

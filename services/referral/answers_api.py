@@ -49,6 +49,11 @@ class ResolutionIn(BaseModel):
     category: CategoryField | None = Field(
         default=None, description="人员类别; required for 纳入防返贫监测 (which monitoring category)"
     )
+    decided_on: date | None = Field(
+        default=None,
+        description="决定日期: the day the agency decided (not after today, not before the referral was opened); "
+        "the feedback deadline counts from it. Default: today",
+    )
 
 
 class WithdrawalIn(BaseModel):
@@ -68,6 +73,7 @@ class ResponseOut(BaseModel):
     answered_by_agency: Agency
     answered_by_agency_label: str
     answered_on: date
+    decided_on: date | None = Field(description="决定日期 the answer gave (resolutions and corrections)")
     answered_at: datetime
 
 
@@ -127,7 +133,9 @@ async def resolve(
         principal,
         calendar,
         today,
-        lambda uow, row: answers.resolve(uow, row, principal, Answer(body.outcome, body.reason, body.category), today),
+        lambda uow, row: answers.resolve(
+            uow, row, principal, Answer(body.outcome, body.reason, body.category, body.decided_on), today, calendar
+        ),
     )
 
 

@@ -40,18 +40,36 @@ class ReferralOut(BaseModel):
     agency_label: str = Field(description="部门")
     risk_description: str
     opened_on: date
-    due_on: date
+    due_on: date | None = Field(description="办理时限: the decision is due by this day; null: the pack sets none")
     due_provisional: bool
+    deadline_rule_id: str = Field(description="the pack section the deadlines come from, e.g. pengshui-2024:referral")
+    feedback_working_days: int | None = Field(
+        description="反馈时限: working days from the decision to the feedback reaching 医保; null: none set"
+    )
+    policy_carried_forward: bool = Field(
+        description="the pack of the warning's claim date had ended with no successor and is carried forward"
+    )
     status: Status
     status_label: str = Field(description="状态")
     acknowledged_on: date | None
     closed_on: date | None = Field(description="answered or withdrawn on (the deadline stops)")
     outcome: Outcome | None
     outcome_label: str | None = Field(description="反馈结果")
-    working_days_overdue: int = Field(
-        description="逾期工作日: working days past due_on, up to today while unanswered, up to closed_on once answered"
+    working_days_overdue: int | None = Field(
+        description="逾期工作日: working days past due_on, up to today while unanswered, up to closed_on once "
+        "answered; null when there is no due_on"
+    )
+    working_days_waited: int = Field(
+        description="已等待工作日: working days since opened_on, up to today while unanswered, up to closed_on once "
+        "answered; what a referral with no decision deadline shows instead of overdue"
     )
     overdue_noted_on: date | None = Field(description="the day referral.overdue was published (once per breach)")
+    decided_on: date | None = Field(description="决定日期 of the first answer")
+    feedback_due_on: date | None = Field(description="the feedback was due by this day after the decision")
+    feedback_working_days_late: int | None = Field(
+        description="反馈逾期工作日: working days the first answer's feedback came after feedback_due_on (> 0: breach)"
+    )
+    feedback_late: bool | None = Field(description="true: the feedback deadline was breached; null: not judged")
 
 
 def visible_to(principal: Principal) -> sa.ColumnElement[bool]:
@@ -82,7 +100,8 @@ def referral_out(row: sa.Row[tuple[object, ...]], calendar: WorkingCalendar, tod
     status = Status(str(row.status))
     outcome = Outcome(str(row.outcome)) if row.outcome else None
     until = today if status in PENDING else (row.closed_on or today)
-    assert isinstance(row.due_on, date) and isinstance(until, date)
+    assert isinstance(until, date) and isinstance(row.opened_on, date)
+    late = row.feedback_working_days_late
     return ReferralOut.model_validate(
         {
             **row._mapping,
@@ -90,8 +109,10 @@ def referral_out(row: sa.Row[tuple[object, ...]], calendar: WorkingCalendar, tod
             "agency_label": Agency(str(row.agency)).label,
             "status_label": status.label,
             "outcome_label": outcome.label if outcome else None,
-            "working_days_overdue": working_days_overdue(calendar, row.due_on, until),
+            "working_days_overdue": None if row.due_on is None else working_days_overdue(calendar, row.due_on, until),
+            "working_days_waited": calendar.working_days_between(row.opened_on, until),
             "overdue_noted_on": row.breach_noted_on,
+            "feedback_late": None if late is None else late > 0,
         }
     )
 
@@ -106,9 +127,14 @@ async def list_referrals(
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[ReferralOut]:
-    """Referrals the caller may see, soonest due first."""
+    """Referrals the caller may see: soonest due first, then those with no decision deadline, longest waiting first."""
     r = referrals.c
-    query = sa.select(referrals).where(visible_to(principal)).order_by(r.due_on, r.referral_id).limit(limit)
+    query = (
+        sa.select(referrals)
+        .where(visible_to(principal))
+        .order_by(r.due_on.is_(None), r.due_on, r.opened_on, r.referral_id)
+        .limit(limit)
+    )
     if person_key is not None:
         query = query.where(r.person_key == person_key)
     if status is not None:

@@ -10,6 +10,7 @@ from libs.common.calendar import WorkingCalendar
 from libs.common.clock import china_today
 from libs.common.messaging.bus import Bus
 from libs.common.policy import load_book
+from libs.common.read_models.policy_entries import live_policy
 from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from libs.common.web import create_app
@@ -19,7 +20,7 @@ from services.referral.board import board_router
 from services.referral.consumers import handler_table
 from services.referral.deadline_metrics import referral_deadlines_source
 from services.referral.overdue import OverdueScan
-from services.referral.tables import messaging
+from services.referral.tables import messaging, policy_entries
 
 NAME = "referral"
 
@@ -33,14 +34,15 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         bus=bus,
     )
     calendar = WorkingCalendar.from_file(settings.holidays_file)
-    runtime.subscribe(handler_table(load_book(settings.policies_dir), calendar))
+    book = load_book(settings.policies_dir)
+    runtime.subscribe({**handler_table(book, calendar), **live_policy(runtime, book, policy_entries)})
     runtime.metrics.add_source("referral_deadlines", referral_deadlines_source(runtime.engine, calendar))
     app = create_app(
         runtime,
         title="safetynet referral (转介与反馈)",
         description="Opens referrals from risk.flagged with working-day deadlines, takes the agencies' answers and "
         "publishes referral.overdue once per breach.",
-        routers=[router, answers_router, board_router(calendar)],
+        routers=[router, answers_router, board_router(calendar, book)],
     )
     app.state.calendar = calendar
     # One clock for the routes and the scan; a test may set app.state.today to a fixed day before start.

@@ -16,13 +16,16 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from libs.common import regions
 from libs.common.agencies import AGENCY_LABELS, Agency
 from libs.common.auth import Principal, allow, require_region
 from libs.common.calendar import WorkingCalendar
 from libs.common.clock import china_today
 from libs.common.deps import Runtime
+from libs.common.policy import PolicyBook
+from libs.common.policy.blind_spots import blind_spots
 from libs.common.problems import Problem
 from services.referral import board_queries
 from services.referral.board_view import (
@@ -49,6 +52,7 @@ PAGE_HEADERS = {
     "frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
 }
+TOTALS = ("awaiting", "due_today", "due_soon", "overdue", "no_deadline")
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "board"), autoescape=select_autoescape(["html"])
 )
@@ -70,8 +74,10 @@ class TallyOut(BaseModel):
     due_today: int
     due_soon: int
     overdue: int
-    earliest_due_on: date
+    earliest_due_on: date | None
     most_days_overdue: int
+    no_deadline: int
+    most_days_waited: int
 
 
 class ItemOut(BaseModel):
@@ -82,11 +88,24 @@ class ItemOut(BaseModel):
     id_number: str
     name: str
     opened_on: date
-    due_on: date
+    due_on: date | None
     due_provisional: bool
     status: str
     status_label: str
-    days_overdue: int
+    days_overdue: int | None
+    working_days_waited: int
+
+
+class BlindSpotOut(BaseModel):
+    region_code: str
+    region_name: str
+    section: str
+    year: int
+    kind: str
+    pack_id: str
+    figure: str | None
+    label: str = Field(description="地区、板块、年度、问题, in Chinese")
+    detail: str
 
 
 class BoardOut(BaseModel):
@@ -98,6 +117,7 @@ class BoardOut(BaseModel):
     totals: dict[str, int]
     tallies: list[TallyOut]
     longest_waiting: list[ItemOut]
+    blind_spots: list[BlindSpotOut] = Field(description="监测盲区: what the packs cannot evaluate this year, here")
 
 
 def _label(agency: str) -> str:
@@ -139,7 +159,26 @@ def _item_out(i: Item) -> ItemOut:
     )
 
 
-def board_router(calendar: WorkingCalendar) -> APIRouter:
+def _blind_spots(book: PolicyBook, today: date, region: str) -> list[BlindSpotOut]:
+    """The blind spots of packs that govern any part of ``region`` (a county sees its province's too)."""
+    return [
+        BlindSpotOut(
+            region_code=s.region_code,
+            region_name=regions.name_of(s.region_code),
+            section=s.section,
+            year=s.year,
+            kind=s.kind.value,
+            pack_id=s.pack_id,
+            figure=s.figure,
+            label=s.label,
+            detail=s.detail,
+        )
+        for s in blind_spots(book, today)
+        if regions.covers(region, s.region_code) or regions.covers(s.region_code, region)
+    ]
+
+
+def board_router(calendar: WorkingCalendar, book: PolicyBook) -> APIRouter:
     router = APIRouter(tags=["ops"])
 
     async def read_board(
@@ -156,16 +195,18 @@ def board_router(calendar: WorkingCalendar) -> APIRouter:
             due_soon_until=dates.soon_until,
             county=county,
             agency=agency,
-            totals={k: sum(getattr(t, k) for t in tallies) for k in ("awaiting", "due_today", "due_soon", "overdue")},
+            totals={k: sum(getattr(t, k) for t in tallies) for k in TOTALS},
             tallies=[_tally_out(t) for t in tallies],
             longest_waiting=[_item_out(i) for i in oldest],
+            blind_spots=_blind_spots(book, today, county or principal.region_code),
         )
 
     @router.get("/board.json", response_model=BoardOut)
     async def board_json(
         principal: Viewer, runtime: Runtime, today: Today, county: County = None, agency: Agency | None = None
     ) -> BoardOut:
-        """Deadline board data: awaiting, due today, due soon and overdue per county × agency, longest waiting."""
+        """Deadline board data per county × agency: awaiting, due today, due soon, overdue, no deadline (waited);
+        and the blind spots (监测盲区) of the packs that govern the region."""
         return await read_board(runtime, principal, today, county, agency)
 
     @router.get("/board", response_class=HTMLResponse)

@@ -6,6 +6,9 @@ Both read only awaiting referrals (status open/acknowledged) through ix_referral
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -50,6 +53,8 @@ async def tallies(
             count().filter(sa.and_(r.due_on > dates.today, r.due_on <= dates.soon_until)).label("due_soon"),
             count().filter(r.due_on < dates.overdue_before).label("overdue"),
             sa.func.min(r.due_on).label("earliest_due_on"),
+            count().filter(r.due_on.is_(None)).label("no_deadline"),
+            sa.func.min(r.opened_on).filter(r.due_on.is_(None)).label("first_opened_no_deadline"),
         )
         .where(_awaiting(where))
         .group_by(r.region_code, r.agency)
@@ -57,7 +62,9 @@ async def tallies(
     )
     rows = (await conn.execute(query)).all()
     # One calendar walk for every line (chinesecalendar validates each date it is asked about).
-    overdue = working_days_overdue_by_due_day(calendar, (row.earliest_due_on for row in rows), dates.today)
+    dues = [row.earliest_due_on for row in rows if row.earliest_due_on is not None]
+    overdue = working_days_overdue_by_due_day(calendar, dues, dates.today)
+    waited = _working_days_since(calendar, (row.first_opened_no_deadline for row in rows), dates)
     return [
         Tally(
             county=row.region_code,
@@ -67,10 +74,17 @@ async def tallies(
             due_soon=row.due_soon,
             overdue=row.overdue,
             earliest_due_on=row.earliest_due_on,
-            most_days_overdue=overdue[row.earliest_due_on],
+            most_days_overdue=overdue.get(row.earliest_due_on, 0),
+            no_deadline=row.no_deadline,
+            most_days_waited=waited.get(row.first_opened_no_deadline, 0),
         )
         for row in rows
     ]
+
+
+def _working_days_since(calendar: WorkingCalendar, days: Iterable[date | None], dates: BoardDates) -> dict[date, int]:
+    """Working days in (day, today] for each day: the same one walk as days past a due day, from opening days."""
+    return working_days_overdue_by_due_day(calendar, (d for d in days if d is not None), dates.today)
 
 
 async def longest_waiting(
@@ -80,7 +94,8 @@ async def longest_waiting(
     where: sa.ColumnElement[bool],
     limit: int,
 ) -> list[Item]:
-    """The awaiting referrals due earliest: the most overdue first, then those opened first."""
+    """The awaiting referrals due earliest: the most overdue first, then those opened first; those with no decision
+    deadline after every one that has one, longest waiting first."""
     query = (
         sa.select(
             r.referral_id,
@@ -94,11 +109,12 @@ async def longest_waiting(
             r.status,
         )
         .where(_awaiting(where))
-        .order_by(r.due_on, r.opened_on, r.referral_id)
+        .order_by(r.due_on.is_(None), r.due_on, r.opened_on, r.referral_id)
         .limit(limit)
     )
     rows = (await conn.execute(query)).all()
-    overdue = working_days_overdue_by_due_day(calendar, (row.due_on for row in rows), dates.today)
+    overdue = working_days_overdue_by_due_day(calendar, (row.due_on for row in rows if row.due_on), dates.today)
+    waited = _working_days_since(calendar, (row.opened_on for row in rows), dates)
     return [
         Item(
             referral_id=row.referral_id,
@@ -110,7 +126,19 @@ async def longest_waiting(
             due_on=row.due_on,
             due_provisional=row.due_provisional,
             status=row.status,
-            days_overdue=overdue[row.due_on],
+            days_overdue=None if row.due_on is None else overdue[row.due_on],
+            working_days_waited=waited[row.opened_on],
         )
         for row in rows
     ]
+
+
+async def feedback_late(conn: AsyncConnection) -> list[tuple[str, str, int]]:
+    """(county, agency, how many) referrals whose feedback breached the pack's deadline after the decision."""
+    query = (
+        sa.select(r.region_code, r.agency, sa.func.count())
+        .where(r.feedback_working_days_late > 0)
+        .group_by(r.region_code, r.agency)
+        .order_by(r.region_code, r.agency)
+    )
+    return [(row[0], row[1], row[2]) for row in (await conn.execute(query)).all()]

@@ -1,7 +1,8 @@
 """What the ops deadline board shows, and the working-day arithmetic behind it. Pure: no framework, no I/O.
 
 The database counts (GROUP BY county and agency, see board_queries); this module fixes the date boundaries the
-counts use and turns the few listed rows into what a person reads (masked ID, working days overdue).
+counts use and turns the few listed rows into what a person reads (masked ID, working days overdue, or waited
+where the pack sets no decision deadline).
 """
 
 from __future__ import annotations
@@ -53,8 +54,12 @@ class Tally:
     due_today: int
     due_soon: int
     overdue: int
-    earliest_due_on: date
+    earliest_due_on: date | None  # None: every awaiting referral of the line has no decision deadline
     most_days_overdue: int
+    # Awaiting referrals whose pack sets no decision deadline: they are never overdue, so the board shows how long
+    # they have waited instead (working days since opened_on, 调休 counted).
+    no_deadline: int
+    most_days_waited: int
 
 
 @dataclass(frozen=True)
@@ -67,10 +72,11 @@ class Item:
     id_number_masked: str
     name_masked: str
     opened_on: date
-    due_on: date
+    due_on: date | None
     due_provisional: bool
     status: str
-    days_overdue: int
+    days_overdue: int | None  # None: no decision deadline
+    working_days_waited: int
 
 
 STATUS_LABELS = {"open": "待受理", "acknowledged": "已受理"}

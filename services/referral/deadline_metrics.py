@@ -1,4 +1,5 @@
-"""Referral deadlines for Prometheus: the board's counts per county × agency, read from SQL at every scrape."""
+"""Referral deadlines for Prometheus: the board's counts per county × agency and the feedback breaches recorded at
+answer time, read from SQL at every scrape."""
 
 from __future__ import annotations
 
@@ -25,7 +26,16 @@ GAUGES = {
         "Working days the most overdue awaiting referral is late",
         "most_days_overdue",
     ),
+    "safetynet_referrals_no_decision_deadline": (
+        "Awaiting referrals whose pack sets no decision deadline (never overdue; shown by days waited)",
+        "no_deadline",
+    ),
+    "safetynet_referrals_max_working_days_waited": (
+        "Working days the longest-waiting awaiting referral with no decision deadline has waited",
+        "most_days_waited",
+    ),
 }
+FEEDBACK_LATE = "safetynet_referrals_feedback_late"
 
 
 def referral_deadlines_source(
@@ -35,12 +45,18 @@ def referral_deadlines_source(
         dates = BoardDates.on(calendar, today())
         async with engine.connect() as conn:
             tallies = await board_queries.tallies(conn, calendar, dates, sa.true())
+            late = await board_queries.feedback_late(conn)
         families: list[Metric] = []
         for name, (text, field) in GAUGES.items():
             gauge = GaugeMetricFamily(name, text, labels=["county", "agency"])
             for t in tallies:
                 gauge.add_metric([t.county, t.agency], getattr(t, field))
             families.append(gauge)
+        text = "Referrals whose first answer reached 医保 later than the pack's feedback deadline after the decision"
+        gauge = GaugeMetricFamily(FEEDBACK_LATE, text, labels=["county", "agency"])
+        for county, agency, count in late:
+            gauge.add_metric([county, agency], count)
+        families.append(gauge)
         return families
 
     return source

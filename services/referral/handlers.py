@@ -1,4 +1,4 @@
-"""Event handlers of the referral service: a warning opens one referral per agency the pack names."""
+"""Event handlers of the referral service: a warning opens one referral per agency the pack of its claim date names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from libs.common.calendar import WorkingCalendar
 from libs.common.messaging.consumer import Handler
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1
-from libs.common.messaging.contracts.referral import ReferralOpenedV1
+from libs.common.messaging.contracts.referral import ReferralOpenedV2
 from libs.common.messaging.envelope import Envelope, new_event_id
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.policy import PolicyBook
@@ -19,10 +19,16 @@ def make_on_risk_flagged(book: PolicyBook, calendar: WorkingCalendar) -> Handler
     async def on_risk_flagged(uow: UnitOfWork, flag: RiskFlaggedV1, envelope: Envelope) -> None:
         # The flag's own time, not the clock at handling, so a redelivered flag gets the same deadline.
         opened_on = domain.local_date(envelope.time)
-        pack = book.for_county(flag.region_code, opened_on, "referral")
+        # The rules are those of the warning's claim date, never the day it is handled: a 2024 warning raised in
+        # 2026 is referred as the 2024 pack says, carried forward if that pack ended with no successor.
+        pack, carried_forward = book.governing(flag.region_code, flag.settlement_date, "referral")
         rule = pack.referral
-        assert rule is not None  # for_county(..., "referral") only returns packs that have one
-        deadline = domain.response_deadline(calendar, opened_on, rule.response_working_days)
+        assert rule is not None  # governing(..., "referral") only returns packs that have one
+        decision_days = rule.decision_working_days.working_days
+        deadline = None if decision_days is None else domain.response_deadline(calendar, opened_on, decision_days)
+        due_on = deadline.due if deadline else None
+        due_provisional = deadline.provisional if deadline else False
+        feedback_days = rule.feedback_working_days.working_days
         r = referrals.c
         for agency in rule.agencies:
             exists = await uow.conn.scalar(
@@ -30,16 +36,18 @@ def make_on_risk_flagged(book: PolicyBook, calendar: WorkingCalendar) -> Handler
             )
             if exists:
                 continue
-            opened = ReferralOpenedV1(
+            opened = ReferralOpenedV2(
                 referral_id=new_event_id(),
                 flag_id=flag.flag_id,
                 person_key=flag.person_key,
                 region_code=flag.region_code,
                 agency=agency,
                 opened_on=opened_on,
-                due_on=deadline.due,
-                due_provisional=deadline.provisional,
+                due_on=due_on,
+                due_provisional=due_provisional,
                 deadline_rule_id=f"{pack.id}:referral",
+                feedback_working_days=feedback_days,
+                policy_carried_forward=carried_forward,
             )
             await uow.conn.execute(
                 referrals.insert().values(
@@ -52,9 +60,11 @@ def make_on_risk_flagged(book: PolicyBook, calendar: WorkingCalendar) -> Handler
                     agency=agency.value,
                     risk_description=flag.risk_description,
                     opened_on=opened_on,
-                    due_on=deadline.due,
-                    due_provisional=deadline.provisional,
+                    due_on=due_on,
+                    due_provisional=due_provisional,
                     deadline_rule_id=opened.deadline_rule_id,
+                    feedback_working_days=feedback_days,
+                    policy_carried_forward=carried_forward,
                     status="open",
                 )
             )

@@ -6,6 +6,7 @@ Pure: no framework, no I/O. Each refusal names its rule, so the route can answer
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from libs.common.agencies import Agency
@@ -95,6 +96,7 @@ class Answer:
     outcome: Outcome
     reason: str | None = None
     category: Category | None = None
+    decided_on: date | None = None  # the agency's decision day; the day of the answer when not given
 
 
 def acknowledge(status: Status) -> Status:
@@ -138,6 +140,16 @@ def check_answer(agency: Agency, answer: Answer) -> Category | None:
         message = f"{outcome.label} does not add {answer.category.label}"
         raise Refused(422, "category-follows-outcome", message, "category")
     return INCLUSION_CATEGORY.get(outcome)
+
+
+def check_decided_on(decided_on: date, opened_on: date, answered_on: date) -> None:
+    """The agency decides after the referral reached it and no later than it answers."""
+    if decided_on > answered_on:
+        message = f"decided_on {decided_on} is after the day of the answer {answered_on} / 决定日期不能晚于反馈日期"
+        raise Refused(422, "decided-by-answer", message, "decided_on")
+    if decided_on < opened_on:
+        message = f"decided_on {decided_on} is before the referral was opened on {opened_on} / 决定日期不能早于转介日期"
+        raise Refused(422, "decided-after-opening", message, "decided_on")
 
 
 def withdraw(status: Status) -> Status:

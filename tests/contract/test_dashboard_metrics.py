@@ -1,8 +1,8 @@
 """The Grafana dashboard and the Prometheus alerts ask only for metrics the code exports.
 
-The exported names come from a real /metrics scrape of the referral service (it has every common metric plus the
-referral deadlines); the queries are parsed as PromQL (promql-parser), not grepped, so a typo in a query is a
-parse error and a renamed metric is a missing name.
+The exported names come from a real /metrics scrape of every service (the common metrics, the referral deadlines,
+monitoring's unevaluated claims); the queries are parsed as PromQL (promql-parser), not grepped, so a typo in a
+query is a parse error and a renamed metric is a missing name.
 """
 
 from __future__ import annotations
@@ -49,12 +49,14 @@ def dashboard_queries(dashboard: dict[str, Any]) -> list[str]:
 
 
 async def exported_names(tmp_path: Path) -> set[str]:
-    async with running(make_settings(tmp_path), only="referral") as apps:
-        transport = httpx.ASGITransport(app=apps["referral"])
-        async with httpx.AsyncClient(transport=transport, base_url="http://referral") as client:
-            text = (await client.get("/metrics")).text
+    texts = []
+    async with running(make_settings(tmp_path)) as apps:
+        for name, app in apps.items():
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
+                texts.append((await client.get("/metrics")).text)
     names: set[str] = set()
-    for family in text_string_to_metric_families(text):
+    for family in (f for text in texts for f in text_string_to_metric_families(text)):
         names.add(family.name)
         names.update(sample.name for sample in family.samples)
         if family.type == "counter":
@@ -65,6 +67,7 @@ async def exported_names(tmp_path: Path) -> set[str]:
 async def test_every_dashboard_and_alert_query_uses_exported_metrics(tmp_path: Path) -> None:
     exported = await exported_names(tmp_path)
     assert {"safetynet_referrals_overdue", "safetynet_consumer_lag", "safetynet_outbox_backlog"} <= exported
+    assert {"safetynet_policy_blind_spots", "safetynet_claims_unevaluated"} <= exported
     queries: dict[str, list[str]] = {}
     for path in sorted(DASHBOARDS.glob("*.json")):
         dashboard = json.loads(path.read_text(encoding="utf-8"))

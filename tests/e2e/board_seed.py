@@ -21,7 +21,9 @@ TODAY = date(2026, 9, 30)
 RISK = "2026年9月1日，因肺恶性肿瘤，医疗总费用85000元，医疗保障报销后个人负担12000元，存在因病返贫致贫风险。"
 
 
-def referral(n: int, county: str, agency: str, due: date, status: str = "open", name: str = "王五") -> dict[str, Any]:
+def referral(
+    n: int, county: str, agency: str, due: date | None, status: str = "open", name: str = "王五"
+) -> dict[str, Any]:
     return {
         "referral_id": f"R{n}",
         "flag_id": f"F{n}",

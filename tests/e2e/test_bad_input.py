@@ -48,6 +48,8 @@ def problem(response: Any, status: int) -> dict[str, Any]:
         ({"id_number": "14112319620431001X"}, "id_number", "birth_date"),  # April has no 31st
         ({"total_cost": "-1.00"}, "total_cost", "non_negative"),
         ({"personal_burden": "12000.001"}, "personal_burden", "two_decimals"),
+        # 13 integer digits: accepted before, then "numeric field overflow" in PostgreSQL's NUMERIC(14, 2) (a 500).
+        ({"total_cost": "9999999999999.00"}, "total_cost", "amount_too_large"),
         ({"region_code": "14112"}, "region_code", "string_pattern_mismatch"),
         ({"settlement_date": "2099-01-01"}, "settlement_date", "not_in_future"),
     ],

@@ -148,11 +148,12 @@ async def test_a_person_sees_counts_overdue_days_and_masked_ids(board_url: str, 
     assert page.by_id["today"] == TODAY.isoformat()
     totals = {k: page.by_id[f"total-{k}"] for k in ("awaiting", "due-today", "due-soon", "overdue")}
     assert totals == {"awaiting": "8", "due-today": "1", "due-soon": "2", "overdue": "4"}
-    # County, agency label, awaiting, due today, due soon, overdue, most working days overdue, earliest due.
+    # County, agency label, awaiting, due today, due soon, overdue, most working days overdue, earliest due, with no
+    # decision deadline, most working days waited (every seeded referral has a due day).
     assert page.rows["tallies"] == [
-        ["141123", "民政局", "5", "1", "1", "3", "8", "2026-09-18"],
-        ["141123", "乡村振兴局", "2", "0", "1", "0", "0", "2026-10-09"],
-        ["141124", "民政局", "1", "0", "0", "1", "1", "2026-09-29"],
+        ["141123", "民政局", "5", "1", "1", "3", "8", "2026-09-18", "0", "0"],
+        ["141123", "乡村振兴局", "2", "0", "1", "0", "0", "2026-10-09", "0", "0"],
+        ["141124", "民政局", "1", "0", "0", "1", "1", "2026-09-29", "0", "0"],
     ]
     first = page.rows["longest-waiting"][0]
     assert first[:3] == ["141123", "民政局", "欧***"]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from libs.common.settings import Settings
-from tests.e2e.system import auth, claim_body, eventually, expected_due, person, system
+from tests.e2e.system import auth, claim_body, eventually, person, system
 
 
 async def referrals_for(referral: httpx.AsyncClient, agency: str, key: str) -> list[dict[str, Any]]:
@@ -22,7 +22,7 @@ async def referrals_for(referral: httpx.AsyncClient, agency: str, key: str) -> l
     return result
 
 
-async def test_a_dibao_claim_over_6000_becomes_referrals_due_in_5_working_days(settings: Settings) -> None:
+async def test_a_dibao_claim_over_6000_becomes_referrals_with_shanxis_deadlines(settings: Settings) -> None:
     id_number = person(7)
     async with system(settings) as api:
         added = await api["enrollment"].post(
@@ -63,8 +63,9 @@ async def test_a_dibao_claim_over_6000_becomes_referrals_due_in_5_working_days(s
         assert sorted(r["agency"] for r in referrals) == ["civil_affairs", "rural_revitalization"]
         for r in referrals:
             assert r["opened_on"] == opened_today.isoformat()
-            assert r["due_on"] == expected_due(opened_today, 5).isoformat()
-            assert r["due_provisional"] is (opened_today.year > 2026)
+            # 在规定时间内…纳入 gives the decision no number of days; 并在5个工作日内…推送信息 counts from the decision.
+            assert (r["due_on"], r["working_days_overdue"], r["feedback_working_days"]) == (None, None, 5)
+            assert (r["deadline_rule_id"], r["policy_carried_forward"]) == ("shanxi-2022:referral", False)
             assert r["id_number"] == id_number[:6] + "********" + id_number[-4:]
             assert r["risk_description"] == (
                 "2026年3月5日，因肺恶性肿瘤，医疗总费用85000.00元，医疗保障报销后个人负担12000.00元，存在因病返贫致贫风险。"

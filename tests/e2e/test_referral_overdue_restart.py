@@ -1,17 +1,16 @@
 """referral.overdue is published exactly once per breach, also when the breach happened while the service was down.
 
-The referral service alone, on the real bus: warnings of Fri 2026-09-25 (due Fri 2026-10-09, see
-tests/unit/test_deadline_rules.py) open referrals; the service stops, "wakes up" on Mon 2026-10-12 and is started,
-stopped and started again. The events on the referral.overdue topic are counted by a probe consumer of its own.
+The referral service alone, on the real bus, with a decision deadline an operator set locally (the Shanxi seed sets
+none: 规定时间 has no number): warnings of Fri 2026-09-25 (due Fri 2026-10-09, see tests/unit/test_deadline_rules.py)
+open referrals; the service stops, "wakes up" on Mon 2026-10-12 and is started, stopped and started again. The
+events on the referral.overdue topic are counted by a probe consumer of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,51 +20,30 @@ import httpx
 import pytest
 
 from libs.common.categories import Category
-from libs.common.messaging.bus import Record
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1, RiskLevel
 from libs.common.messaging.envelope import Envelope
-from libs.common.runtime import build_bus
 from libs.common.settings import Settings
-from services.referral.app import build
-from tests import backends
-from tests.conftest import make_settings
+from tests.e2e.referral_alone import (
+    flag_envelope,
+    publish_flags,
+    published,
+    referral_service,
+    referral_settings,
+    with_local_decision_deadline,
+)
 from tests.e2e.system import eventually, person
 
 MS = {"Authorization": "Bearer dev-medical_security-141123"}
 CIVIL = {"Authorization": "Bearer dev-civil_affairs-141123"}
 FLAGGED_AT = datetime(2026, 9, 25, 1, 0, tzinfo=UTC)  # 09:00 in China, Fri 2026-09-25
+LOCAL_RULE = "吕梁市医保局 转介办理时限 (test): 民政、乡村振兴部门收到转介后5个工作日内作出决定"
 
 
 @pytest.fixture(params=["embedded-sqlite", "kafka-postgresql"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     # A short scan interval, so a stray second publication would show within the test.
-    if request.param == "embedded-sqlite":
-        yield make_settings(tmp_path, deadline_scan_interval_seconds=0.2)
-        return
-    admin = request.getfixturevalue("pg_admin_url")
-    stem = backends.unique("sn_")
-    with backends.postgres_databases(admin, [f"{stem}_referral"]):
-        yield make_settings(
-            tmp_path,
-            database_url=backends.database_url(admin, f"{stem}_{{service}}"),
-            bus="kafka",
-            kafka_bootstrap_servers=request.getfixturevalue("kafka_bootstrap"),
-            kafka_idempotence=backends.kafka_idempotence(),
-            kafka_partitions=3,
-            kafka_session_timeout_ms=6_000,
-            topic_prefix=backends.unique("t") + ".",
-            deadline_scan_interval_seconds=0.2,
-        )
-
-
-@asynccontextmanager
-async def referral_service(settings: Settings, today: date) -> AsyncIterator[httpx.AsyncClient]:
-    """One run of the referral service whose clock says ``today``."""
-    app = build(settings)
-    app.state.today = lambda: today
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://r") as client:
-        yield client
+    policies = with_local_decision_deadline(tmp_path, "shanxi-2022", 5, LOCAL_RULE)
+    yield from referral_settings(request, tmp_path, deadline_scan_interval_seconds=0.2, policies_dir=policies)
 
 
 def flag(seq: int) -> Envelope:
@@ -88,46 +66,12 @@ def flag(seq: int) -> Envelope:
         diagnosis="脑梗死",
         risk_description="2026年9月24日，因脑梗死，医疗总费用50000.00元，医疗保障报销后个人负担9000.00元，存在因病返贫致贫风险。",
     )
-    return Envelope(
-        source="/safetynet/monitoring",
-        type=event.event_type,
-        subject=event.person_key,
-        time=FLAGGED_AT,
-        schemaversion=event.version,
-        correlationid=event.flag_id,
-        data=event.model_dump(mode="json"),
-    )
+    return flag_envelope(event, FLAGGED_AT)
 
 
-async def publish_flags(settings: Settings, envelopes: list[Envelope]) -> None:
-    bus = build_bus(settings, "test-monitoring")
-    await bus.start()
-    try:
-        await bus.ensure_topics(["risk.flagged", "referral.overdue"])
-        await bus.publish([Record("risk.flagged", e.subject, e.to_bytes()) for e in envelopes])
-    finally:
-        await bus.stop()
-
-
-async def overdue_events(settings: Settings, quiet: float = 3.0, timeout: float = 60.0) -> Counter[str]:
-    """Every referral.overdue on the topic, by referral id: read until nothing more came for ``quiet`` seconds."""
-    bus = build_bus(settings, "probe")
-    await bus.start()
-    consumer = bus.consumer(backends.unique("probe"), ["referral.overdue"])
-    await consumer.start()
-    seen: Counter[str] = Counter()
-    try:
-        last, started = time.monotonic(), time.monotonic()
-        while time.monotonic() - last < quiet and time.monotonic() - started < timeout:
-            deliveries = await consumer.fetch(max_records=500, timeout=0.5)
-            for d in deliveries:
-                seen[str(Envelope.from_bytes(d.value).data["referral_id"])] += 1
-            if deliveries:
-                last = time.monotonic()
-    finally:
-        await consumer.stop()
-        await bus.stop()
-    return seen
+async def overdue_events(settings: Settings) -> Counter[str]:
+    """Every referral.overdue on the topic, by referral id."""
+    return Counter(str(e.data["referral_id"]) for e in await published(settings, "referral.overdue"))
 
 
 async def listed(client: httpx.AsyncClient) -> list[dict[str, Any]]:
@@ -138,14 +82,14 @@ async def listed(client: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 
 async def test_a_restart_publishes_exactly_one_overdue_per_breach(settings: Settings) -> None:
-    await publish_flags(settings, [flag(31), flag(32), flag(33)])
+    await publish_flags(settings, [flag(31), flag(32), flag(33)], ["referral.overdue"])
 
     # Run 1, on Mon 2026-09-28: the three warnings open six referrals (civil affairs + rural revitalization each),
     # due Fri 2026-10-09; civil affairs answers one of them. Nothing is overdue yet.
-    async with referral_service(settings, date(2026, 9, 28)) as client:
+    async with referral_service(settings, date(2026, 9, 28)) as (client, _):
         six = await eventually(lambda: _exactly(client, 6))
-        assert {(r["opened_on"], r["due_on"], r["due_provisional"]) for r in six} == {
-            ("2026-09-25", "2026-10-09", False)
+        assert {(r["opened_on"], r["due_on"], r["due_provisional"], r["deadline_rule_id"]) for r in six} == {
+            ("2026-09-25", "2026-10-09", False, "shanxi-2022:referral")
         }
         answered = next(r for r in six if r["agency"] == "civil_affairs")
         resolution = await client.post(
@@ -155,7 +99,7 @@ async def test_a_restart_publishes_exactly_one_overdue_per_breach(settings: Sett
         await asyncio.sleep(0.5)  # at least two scans at 0.2 s
     # Run 2, on Mon 2026-10-12, after the deadline passed while the service was down: five unanswered referrals.
     # Working days overdue: Sat 10-10 (调休) = 1, Mon 10-12 = 2.
-    async with referral_service(settings, date(2026, 10, 12)) as client:
+    async with referral_service(settings, date(2026, 10, 12)) as (client, _):
 
         async def five_noted() -> list[dict[str, Any]]:
             rows = await listed(client)
@@ -167,7 +111,7 @@ async def test_a_restart_publishes_exactly_one_overdue_per_breach(settings: Sett
         assert answered["referral_id"] not in {r["referral_id"] for r in noted}
         await asyncio.sleep(0.5)
     # Run 3, the next day: the same five are still overdue (and counted on: Tue 10-13 = 3), but published once.
-    async with referral_service(settings, date(2026, 10, 13)) as client:
+    async with referral_service(settings, date(2026, 10, 13)) as (client, _):
         await asyncio.sleep(0.5)
         rows = await listed(client)
         assert sorted(r["working_days_overdue"] for r in rows if r["status"] != "resolved") == [3] * 5

@@ -47,7 +47,7 @@ def _change(kind: str, effective: date, listed: date) -> dict[str, object]:
 
 async def test_enrollment_benefit_periods_take_the_list_dates(database_url_template: str) -> None:
     url = database_url_template.replace("{service}", "enrollment")
-    await _at_revision(url, "enrollment", "f6c0e0060006")
+    await _at_revision(url, "enrollment", "e14a00060006")
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
@@ -81,7 +81,7 @@ async def test_enrollment_benefit_periods_take_the_list_dates(database_url_templ
 
 async def test_assistance_benefit_periods_copy_the_category_periods(database_url_template: str) -> None:
     url = database_url_template.replace("{service}", "assistance")
-    await _at_revision(url, "assistance", "c3a0e0030003")
+    await _at_revision(url, "assistance", "e14a00040004")
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:

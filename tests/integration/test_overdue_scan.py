@@ -54,3 +54,15 @@ async def test_the_scan_publishes_every_breach_once_in_batches(engine: AsyncEngi
         noted = (await conn.execute(sa.select(referrals.c.referral_id, referrals.c.breach_noted_on))).all()
     assert sorted(events) == [("referral.overdue", f"P{n}") for n in range(7)]
     assert dict(noted) == {**{f"R{n}": date(2026, 10, 12) for n in range(7)}, "R9": None}
+
+
+async def test_a_referral_with_no_decision_deadline_is_never_overdue(engine: AsyncEngine) -> None:
+    # Opened Fri 2026-09-25 under a pack that sets no decision deadline (Shanxi's 规定时间 has no number): on Tue
+    # 2026-12-01 it has only waited, and the scan passes it by; the one due Fri 2026-10-09 is noted.
+    async with engine.begin() as conn:
+        await conn.execute(referrals.insert(), [{**referral(1), "due_on": None}, referral(2)])
+    scan = OverdueScan(lambda: UnitOfWork(engine, messaging, "/test"), WorkingCalendar(), lambda: date(2026, 12, 1))
+    assert await scan.run_once() == 1
+    async with engine.connect() as conn:
+        noted = dict((await conn.execute(sa.select(referrals.c.referral_id, referrals.c.breach_noted_on))).all())
+    assert noted == {"R1": None, "R2": date(2026, 12, 1)}

@@ -11,7 +11,7 @@ from libs.common.agencies import Agency
 from libs.common.db import create_engine
 from libs.common.messaging.consumer import Batched
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1, RiskLevel
-from libs.common.messaging.contracts.referral import Outcome, ReferralOpenedV1, ReferralResolvedV1
+from libs.common.messaging.contracts.referral import Outcome, ReferralOpenedV2, ReferralResolvedV1
 from libs.common.messaging.envelope import Envelope
 from libs.common.messaging.unit_of_work import UnitOfWork
 from services.monitoring.reports import handlers
@@ -41,13 +41,15 @@ async def test_duplicates_and_out_of_order_answers(database_url_template: str) -
             ReferralResolvedV1(
                 **ids, agency=Agency.CIVIL_AFFAIRS, outcome=Outcome.INCLUDED_DIBAO, resolved_on=date(2026, 3, 20)
             ),
-            ReferralOpenedV1(
+            ReferralOpenedV2(
                 **ids,
                 agency=Agency.CIVIL_AFFAIRS,
                 opened_on=date(2026, 3, 10),
-                due_on=date(2026, 3, 17),
+                due_on=None,  # Shanxi sets no decision deadline
                 due_provisional=False,
                 deadline_rule_id="d",
+                feedback_working_days=5,
+                policy_carried_forward=False,
             ),
         ):
             async with UnitOfWork(engine, messaging, "/test") as uow:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from libs.common.money import FEN, NonNegativeYuan, Yuan, format_yuan, parse_yuan, to_yuan
+from libs.common.money import FEN, NonNegativeYuan, Yuan, format_yuan, parse_non_negative_yuan, parse_yuan, to_yuan
+from libs.common.rules import RuleViolation
 
 
 class Claim(BaseModel):
@@ -56,7 +57,7 @@ def test_to_yuan_rejects_non_plain_strings(value: str) -> None:
         (7, "7.00"),
         (Decimal("0.01"), "0.01"),
         (12.3, "12.30"),  # float whose repr has <= 2 decimals
-        (1e12, "1000000000000.00"),
+        (1e11, "100000000000.00"),  # a float this large still has its two decimals exact
         ("-5", "-5.00"),
     ],
 )
@@ -123,3 +124,16 @@ def test_json_schema() -> None:
     inp = Claim.model_json_schema(mode="validation")["properties"]
     assert {s["type"] for s in inp["total"]["anyOf"]} == {"number", "string"}
     assert {"type": "number", "minimum": 0} in inp["burden"]["anyOf"]
+
+
+@pytest.mark.parametrize("value", ["1000000000000.00", "9999999999999.00", "1000000000000", 10**12, Decimal("1e12")])
+def test_an_amount_of_a_trillion_yuan_or_more_is_refused_before_it_reaches_a_numeric_14_2_column(value: object) -> None:
+    # NUMERIC(14, 2) holds 12 integer digits: 999,999,999,999.99 is the largest amount; 9,999,999,999,999.00 (13
+    # digits) was accepted here and failed in PostgreSQL with "numeric field overflow", a 500 for POST /claims.
+    with pytest.raises(RuleViolation) as refused:
+        parse_non_negative_yuan(value)
+    assert refused.value.rule == "amount_too_large"
+
+
+def test_the_largest_amount_a_column_holds_is_taken() -> None:
+    assert parse_non_negative_yuan("999999999999.99") == Decimal("999999999999.99")

@@ -21,6 +21,7 @@ from libs.common.policy import (
     PolicyPack,
     ReferralRule,
     WarningRule,
+    WorkingDaysDeadline,
     load_book,
     load_pack,
 )
@@ -86,7 +87,9 @@ def test_shipped_shanxi_pack_loads_with_seed_numbers(shanxi: PolicyPack) -> None
     assert shanxi.amount(impoverish.threshold, 2026) == Decimal("20000")
     assert impoverish.comparison is Comparison.GREATER_THAN
     assert referral_of(shanxi).agencies == (Agency.CIVIL_AFFAIRS, Agency.RURAL_REVITALIZATION)
-    assert referral_of(shanxi).response_working_days == 5
+    # 在规定时间内…纳入 (no number), 并在5个工作日内向县级医保部门推送信息 (after the decision)
+    assert referral_of(shanxi).decision_working_days.working_days is None
+    assert referral_of(shanxi).feedback_working_days.working_days == 5
 
 
 def test_book_finds_shanxi_pack_for_a_luliang_county(book: PolicyBook) -> None:
@@ -228,8 +231,8 @@ def test_category_by_chinese_label_loads(tmp_path: Path) -> None:
 
 
 def test_unknown_key_is_refused(tmp_path: Path) -> None:
-    path = _write_variant(tmp_path, "response_working_days: 5", "response_working_days: 5\n  response_days: 5")
-    with pytest.raises(PolicyError, match="response_days"):
+    path = _write_variant(tmp_path, "    working_days: 5\n", "    working_days: 5\n    response_days: 5\n")
+    with pytest.raises(PolicyError, match=r"referral\.feedback_working_days\.response_days"):
         load_pack(path)
 
 
@@ -268,7 +271,12 @@ def _pack(pack_id: str, region_code: str, effective_from: date = date(2022, 1, 1
         source="test",
         effective_from=effective_from,
         monitoring=Monitoring(burden=BurdenDefinition.AFTER_ALL_TIERS, rules=(_rule(f"{pack_id}-others"),)),
-        referral=ReferralRule(agencies=(Agency.CIVIL_AFFAIRS,), response_working_days=5, source="test"),
+        referral=ReferralRule(
+            agencies=(Agency.CIVIL_AFFAIRS,),
+            decision_working_days=WorkingDaysDeadline(working_days=5, source="test"),
+            feedback_working_days=WorkingDaysDeadline(working_days=None, source="test"),
+            source="test",
+        ),
     )
 
 

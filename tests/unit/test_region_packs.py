@@ -295,7 +295,6 @@ def test_weihai_referral_subsidy_and_retroactive(book: PolicyBook) -> None:
     assert pack.referral is not None
     # 防止返贫监测平台 (乡村振兴), 低收入人口动态监测平台 (民政)
     assert pack.referral.agencies == (Agency.CIVIL_AFFAIRS, Agency.RURAL_REVITALIZATION)
-    assert pack.referral.response_working_days == 5  # no deadline in the seed: Shanxi's default
     # 对特困人员…按二档缴费标准给予全额资助
     tekun = subsidy_rule(pack, "weihai-2023-tekun")
     assert (v(tekun.share), tekun.of_tier) == (Decimal("1.00"), 2)

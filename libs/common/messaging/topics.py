@@ -9,6 +9,8 @@ RISK_FLAGGED = "risk.flagged"
 REFERRAL_OPENED = "referral.opened"
 REFERRAL_RESOLVED = "referral.resolved"
 REFERRAL_OVERDUE = "referral.overdue"
+# Keyed by the pack id, not a person: one pack's entries stay in order.
+POLICY_CHANGED = "policy.changed"
 
 PUBLISHED_TOPICS = (
     ROSTER_CHANGED,
@@ -18,6 +20,7 @@ PUBLISHED_TOPICS = (
     REFERRAL_OPENED,
     REFERRAL_RESOLVED,
     REFERRAL_OVERDUE,
+    POLICY_CHANGED,
 )
 
 

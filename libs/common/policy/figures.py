@@ -19,7 +19,11 @@ class _Frozen(BaseModel):
 
 
 class MissingFigure(LookupError):
-    """A rule needs a figure value the pack does not have."""
+    """A rule needs a figure value the pack does not have (``pack_id``, ``figure``, ``year`` say which)."""
+
+    def __init__(self, message: str, *, pack_id: str = "", figure: str = "", year: int = 0) -> None:
+        super().__init__(message)
+        self.pack_id, self.figure, self.year = pack_id, figure, year
 
 
 class Figure(_Frozen):
@@ -64,6 +68,9 @@ class Amount(_Frozen):
         if year not in figure.values:
             why = f" ({figure.pending})" if figure.pending else ""
             raise MissingFigure(
-                f"pack {pack_id}: figure '{self.figure}' ({figure.description}) has no value for {year}{why}"
+                f"pack {pack_id}: figure '{self.figure}' ({figure.description}) has no value for {year}{why}",
+                pack_id=pack_id,
+                figure=self.figure,
+                year=year,
             )
         return to_yuan(figure.values[year] * self.share)

@@ -9,23 +9,15 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common import regions
-from libs.common.agencies import Agency
 from libs.common.policy.enrollment import EnrollmentRules
 from libs.common.policy.figures import Amount, Figure
 from libs.common.policy.monitoring import Monitoring
+from libs.common.policy.referral import ReferralRule
 from libs.common.policy.reports import Reports
 from libs.common.policy.settlement import Settlement
 from libs.common.policy.subsidy import Subsidy
 from libs.common.policy.values import Limit, Ratio, Status, Sum, walk
 from libs.common.policy.waiting import WaitingPeriod
-
-
-class ReferralRule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    agencies: tuple[Agency, ...] = Field(min_length=1)
-    response_working_days: int = Field(ge=1)
-    source: str
 
 
 class PolicyPack(BaseModel):
@@ -54,6 +46,10 @@ class PolicyPack(BaseModel):
         if self.effective_to is not None and self.effective_to < self.effective_from:
             raise ValueError(f"pack {self.id}: effective_to is before effective_from")
         return self
+
+    def figure_references(self) -> set[str]:
+        """The figures some rule of the pack uses (a value for any other changes nothing)."""
+        return set(self._figure_references())
 
     def _figure_references(self) -> Iterator[str]:
         if self.monitoring is not None:

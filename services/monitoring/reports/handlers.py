@@ -11,7 +11,7 @@ from libs.common.db import insert_ignoring_duplicates, unnest_insert
 from libs.common.messaging.consumer import Batched, HandlerEntry
 from libs.common.messaging.contracts import Contract
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1
-from libs.common.messaging.contracts.referral import ReferralOpenedV1, ReferralResolvedV1
+from libs.common.messaging.contracts.referral import ReferralOpenedV2, ReferralResolvedV1
 from libs.common.messaging.envelope import Envelope
 from libs.common.messaging.unit_of_work import UnitOfWork
 from services.monitoring.tables import referral_answers, warning_entries
@@ -61,11 +61,11 @@ async def _fill(conn: AsyncConnection, referral_id: str, identity: dict[str, Any
         await conn.execute(referral_answers.insert().values(referral_id=referral_id, **identity, **values))
 
 
-def _identity(event: ReferralOpenedV1 | ReferralResolvedV1) -> dict[str, Any]:
+def _identity(event: ReferralOpenedV2 | ReferralResolvedV1) -> dict[str, Any]:
     return {"person_key": event.person_key, "region_code": event.region_code, "agency": event.agency.value}
 
 
-async def on_referral_opened(uow: UnitOfWork, event: ReferralOpenedV1, _envelope: Envelope) -> None:
+async def on_referral_opened(uow: UnitOfWork, event: ReferralOpenedV2, _envelope: Envelope) -> None:
     await _fill(uow.conn, event.referral_id, _identity(event), {"opened_on": event.opened_on})
 
 
@@ -77,6 +77,6 @@ async def on_referral_resolved(uow: UnitOfWork, event: ReferralResolvedV1, _enve
 def handler_table() -> dict[type[Contract], HandlerEntry]:
     return {
         RiskFlaggedV1: Batched(on_risk_flagged, overlaps=_reads_nothing),
-        ReferralOpenedV1: on_referral_opened,
+        ReferralOpenedV2: on_referral_opened,
         ReferralResolvedV1: on_referral_resolved,
     }

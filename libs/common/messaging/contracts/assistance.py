@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import ClassVar
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from libs.common.messaging import topics
 from libs.common.messaging.contracts.base import Contract, Upcaster
@@ -43,5 +44,46 @@ class ClaimSettledV1(Contract):
     )
 
 
-CONTRACTS: tuple[type[Contract], ...] = (ClaimSettledV1,)
+class EntryKind(StrEnum):
+    FIGURE = "figure"  # one figure's value for one year
+    PACK = "pack"  # a whole pack, e.g. the successor of one that ended
+
+
+class PolicyChangedV1(Contract):
+    """A region's 医保 operator entered a policy figure for a year, or a successor pack (政策参数变更).
+
+    Entries are never changed: a correction is a later entry for the same pack, figure and year, and the latest
+    (by ``entered_at``, then ``entry_id``) is in force."""
+
+    event_type: ClassVar[str] = "cn.safetynet.policy.changed"
+    version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.POLICY_CHANGED
+    summary: ClassVar[str] = "An operator entered a year's policy figure or a successor policy pack (政策参数变更)."
+
+    entry_id: str = Field(min_length=1, description="the entry's id (time-ordered UUID); also the event's subject")
+    kind: EntryKind = Field(description="figure: one figure's value for one year; pack: a whole policy pack")
+    pack_id: str = Field(min_length=1, description="the pack the figure belongs to, or the new pack's id")
+    region_code: str = Field(pattern=r"^\d{6}$", description="the region the pack governs")
+    figure: str | None = Field(default=None, description="the figure's name in the pack (kind figure)")
+    year: int | None = Field(default=None, description="the year the value applies in (kind figure)")
+    value: NonNegativeYuan | None = Field(default=None, description="yuan (kind figure)")
+    pack: dict[str, Any] | None = Field(
+        default=None, description="the pack document, in the schema of policies/*.yaml (kind pack)"
+    )
+    confirmed: bool = Field(description="false while the value is provisional (e.g. before the 统计公报 is out)")
+    source: str = Field(min_length=1, description="the document the value comes from (文件或公报)")
+    note: str | None = Field(default=None, description="the operator's note")
+    entered_by: str = Field(min_length=1, description="who entered it (the operator's principal name)")
+    entered_at: datetime
+
+    @model_validator(mode="after")
+    def _what_the_kind_needs(self) -> Self:
+        if self.kind is EntryKind.FIGURE and (self.figure is None or self.year is None or self.value is None):
+            raise ValueError("a figure entry names the figure, the year and the value")
+        if self.kind is EntryKind.PACK and self.pack is None:
+            raise ValueError("a pack entry carries the pack")
+        return self
+
+
+CONTRACTS: tuple[type[Contract], ...] = (ClaimSettledV1, PolicyChangedV1)
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}

@@ -48,6 +48,17 @@ class RiskFlaggedV1(Contract):
     settlement_date: date
     diagnosis: str
     risk_description: str = Field(description="风险点描述, in the wording of 附件1")
+    # Added in place (optional, so V1 stays compatible).
+    raised_late: bool = Field(
+        default=False,
+        description="true when raised after its claims, once an operator entered a figure the line needed "
+        "(the claim's own dates stay as they were)",
+    )
+    raised_on: date | None = Field(default=None, description="the day a late flag was raised; null when not late")
+    policy_carried_forward: bool = Field(
+        default=False,
+        description="true when the pack's monitoring rules had ended with no successor and were carried forward",
+    )
 
 
 CONTRACTS: tuple[type[Contract], ...] = (RiskFlaggedV1,)

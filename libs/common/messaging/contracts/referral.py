@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -62,6 +62,39 @@ class ReferralOpenedV1(Contract):
     deadline_rule_id: str
 
 
+class ReferralOpenedV2(Contract):
+    """A warning was referred to an agency, with the deadlines of its answer where the pack sets them.
+
+    V2 because ``due_on`` became nullable: a pack may set no decision deadline (Shanxi's 规定时间 has no number).
+    """
+
+    event_type: ClassVar[str] = "cn.safetynet.referral.opened"
+    version: ClassVar[int] = 2
+    topic: ClassVar[str] = topics.REFERRAL_OPENED
+    summary: ClassVar[str] = "A warning was referred to an agency, with its decision and feedback deadlines (转介)."
+
+    referral_id: str = Field(min_length=1)
+    flag_id: str
+    person_key: str
+    region_code: str = Field(pattern=r"^\d{6}$")
+    agency: Agency
+    opened_on: date
+    due_on: date | None = Field(description="the agency's decision is due by this day; null: the pack sets no deadline")
+    due_provisional: bool = Field(description="true when the holiday schedule of a counted year is unknown")
+    deadline_rule_id: str
+    feedback_working_days: int | None = Field(
+        description="working days from the agency's decision to its feedback reaching 医保; null: none set"
+    )
+    policy_carried_forward: bool = Field(
+        description="the pack governing the warning's claim date had ended with no successor and is carried forward"
+    )
+
+
+def upcast_referral_opened_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """A V1 referral had a due day and one deadline; it knew no feedback deadline and no carried-forward pack."""
+    return {**data, "feedback_working_days": None, "policy_carried_forward": False}
+
+
 class ReferralResolvedV1(Contract):
     """An agency answered a referral with an outcome."""
 
@@ -86,6 +119,18 @@ class ReferralResolvedV1(Contract):
     name: str | None = Field(default=None, description="姓名")
     answered_by: str | None = Field(default=None, description="who answered (the agency system's principal name)")
     correction: bool = Field(default=False, description="true when this answer corrects an earlier one")
+    decided_on: date | None = Field(
+        default=None, description="the day the agency decided (on or before resolved_on); null for a withdrawal"
+    )
+    feedback_due_on: date | None = Field(
+        default=None, description="the last day the feedback was due after the decision; null: no feedback deadline"
+    )
+    feedback_late: bool | None = Field(
+        default=None,
+        description="true: the feedback came after feedback_due_on (a breach); null: no feedback deadline, a "
+        "correction (judged on the first answer) or a withdrawal",
+    )
+    feedback_working_days_late: int | None = Field(default=None, ge=0, description="working days after feedback_due_on")
 
 
 class ReferralOverdueV1(Contract):
@@ -104,5 +149,5 @@ class ReferralOverdueV1(Contract):
     detected_on: date
 
 
-CONTRACTS: tuple[type[Contract], ...] = (ReferralOpenedV1, ReferralResolvedV1, ReferralOverdueV1)
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+CONTRACTS: tuple[type[Contract], ...] = (ReferralOpenedV1, ReferralOpenedV2, ReferralResolvedV1, ReferralOverdueV1)
+UPCASTERS: dict[tuple[str, int], Upcaster] = {(ReferralOpenedV1.event_type, 1): upcast_referral_opened_v1_v2}

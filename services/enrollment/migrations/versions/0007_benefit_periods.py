@@ -4,8 +4,8 @@ The subsidy and the waiting-period waiver follow the day 民政/乡村振兴 pro
 the 动态调整时间 the category_periods run from. Existing periods take the list date of the roster change that
 opened (or closed) them.
 
-Revision ID: f7d0e0070007
-Revises: f6c0e0060006
+Revision ID: f8d0e0080008
+Revises: e14a00060006
 Create Date: 2026-12-04 09:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "f7d0e0070007"
-down_revision: str | None = "f6c0e0060006"
+revision: str = "f8d0e0080008"
+down_revision: str | None = "e14a00060006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

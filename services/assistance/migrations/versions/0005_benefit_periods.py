@@ -4,8 +4,8 @@ Settlement follows the day 民政/乡村振兴 provided the list (自…提供�
 category_periods run from. This service never stored the list date, so existing periods are copied as they are
 (from the 动态调整时间) — the closest it knows; changes recorded from now on take their list date.
 
-Revision ID: c4a0e0040004
-Revises: c3a0e0030003
+Revision ID: c5a0e0050005
+Revises: e14a00040004
 Create Date: 2026-12-04 09:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "c4a0e0040004"
-down_revision: str | None = "c3a0e0030003"
+revision: str = "c5a0e0050005"
+down_revision: str | None = "e14a00040004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
