@@ -18,7 +18,7 @@ from services.monitoring.waiting import WaitingCount, waiting_by_figure
 
 
 def check(directory: Path, out: list[str]) -> bool:
-    """Append a report to ``out``; True when every pack is valid (pending figures are warnings, not errors)."""
+    """Append a report to ``out``; True when every pack is valid (pending figures and values are warnings)."""
     files = sorted(directory.glob("*.yaml"))
     if not files:
         out.append(f"✗ no policy packs (*.yaml) in {directory}")
@@ -41,9 +41,13 @@ def check(directory: Path, out: list[str]) -> bool:
         period = f"{pack.effective_from}…{pack.effective_to or ''}"
         out.append(f"✓ {path.name}: {pack.id} ({pack.region_code}, {period}; {', '.join(sections)})")
         out.extend(f"    pending figure — {line}" for line in pack.pending_figures())
+        out.extend(f"    pending value — {line}" for line in pack.pending_values())
         unconfirmed = pack.unconfirmed_figures()
         if unconfirmed:
             out.append(f"    unconfirmed figures (check the source before production): {', '.join(unconfirmed)}")
+        values = pack.unconfirmed_values()
+        if values:
+            out.append(f"    unconfirmed values (named in every explanation that uses one): {', '.join(values)}")
     try:
         PolicyBook(packs)
     except PolicyError as exc:

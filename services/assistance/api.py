@@ -18,8 +18,9 @@ from libs.common.deps import Book, Runtime
 from libs.common.idcard import IdNumber, mask_id_number
 from libs.common.money import NonNegativeYuan
 from libs.common.policy import MissingFigure, NoPolicy
-from libs.common.policy.explanation import EngineError, steps_as_json
+from libs.common.policy.explanation import EngineError, steps_as_json, unconfirmed_values
 from libs.common.policy.settlement import HospitalClass, Visit
+from libs.common.policy.values import PendingValue
 from libs.common.problems import Problem
 from libs.common.rules import RuleViolation
 from services.assistance import handlers
@@ -116,6 +117,18 @@ class ClaimIn(BaseModel):
         )
 
 
+class ValueOut(BaseModel):
+    """A pack value a settlement used that is not confirmed: an unconfirmed reading or a provisional value."""
+
+    pack_id: str
+    path: str = Field(
+        description="where it is in the pack, e.g. settlement.assistance[yuecheng-2022-dibao].ratios.inpatient"
+    )
+    status: str = Field(description="unconfirmed / pending (a provisional value in use)")
+    source: str
+    value: str
+
+
 class StepOut(BaseModel):
     tier: str
     pack_id: str
@@ -124,6 +137,7 @@ class StepOut(BaseModel):
     ratio: str | None
     amount: str
     note: str
+    values: list[ValueOut] = Field(default_factory=list, description="the unconfirmed values this step used")
 
 
 class ClaimOut(BaseModel):
@@ -142,10 +156,18 @@ class ClaimOut(BaseModel):
     personal_burden: NonNegativeYuan
     corrects_claim_id: str | None
     explanation: list[StepOut] | None = Field(default=None, description="the rule steps, when the engine settled it")
+    unconfirmed_values: list[ValueOut] = Field(
+        default_factory=list, description="every pack value the settlement used that is not confirmed (未确认参数)"
+    )
 
     @classmethod
     def of(cls, claim: SettledClaim, explanation: list[dict[str, Any]] | None = None) -> ClaimOut:
-        data = {**claim.__dict__, "id_number": mask_id_number(claim.id_number), "explanation": explanation}
+        data = {
+            **claim.__dict__,
+            "id_number": mask_id_number(claim.id_number),
+            "explanation": explanation,
+            "unconfirmed_values": unconfirmed_values(explanation or []),
+        }
         return cls.model_validate(data)
 
 
@@ -156,6 +178,8 @@ def _engine_problem(exc: Exception) -> Problem:
     if isinstance(exc, NoPolicy):
         error = {"field": "region_code", "rule": "policy_pack_in_force", "message": str(exc)}
         return Problem(422, "no-policy", "No policy pack / 无适用政策", str(exc), errors=[error])
+    if isinstance(exc, PendingValue):
+        return Problem(422, "pending-value", "Policy value not set / 政策参数待定", str(exc), errors=[exc.error()])
     if isinstance(exc, MissingFigure):
         return Problem(422, "missing-figure", "Policy figure not set / 政策参数缺失", str(exc))
     assert isinstance(exc, ClaimRejected)
@@ -236,6 +260,7 @@ class QuoteOut(BaseModel):
     personal_burden: NonNegativeYuan
     funding: str | None
     explanation: list[StepOut]
+    unconfirmed_values: list[ValueOut] = Field(description="every pack value it used that is not confirmed")
 
 
 @router.post("/settlements/quote", response_model=QuoteOut)
@@ -259,6 +284,7 @@ async def quote_settlement(body: QuoteIn, principal: MedicalSecurity, runtime: R
 
 
 def _quote_out(result: Result, pack_id: str | None, held: frozenset[Any] | None) -> QuoteOut:
+    steps = steps_as_json(result.steps)
     return QuoteOut(
         policy_pack_id=pack_id,
         categories=sorted(c.value for c in held) if held is not None else None,
@@ -271,5 +297,6 @@ def _quote_out(result: Result, pack_id: str | None, held: frozenset[Any] | None)
         hospital_borne=result.hospital_borne,
         personal_burden=result.burden,
         funding=result.funding,
-        explanation=[StepOut(**s) for s in steps_as_json(result.steps)],
+        explanation=[StepOut(**s) for s in steps],
+        unconfirmed_values=[ValueOut(**v) for v in unconfirmed_values(steps)],
     )

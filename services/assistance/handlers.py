@@ -16,11 +16,11 @@ from libs.common.messaging.envelope import Envelope
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.policy import PolicyBook
 from libs.common.policy.explanation import steps_as_json
-from libs.common.read_models.categories import apply_roster_change, categories_on
+from libs.common.read_models.categories import apply_benefit_change, apply_roster_change, categories_on
 from services.assistance.commands import RecordClaim
 from services.assistance.domain import SettledClaim
 from services.assistance.domain.settlement import Result, YearToDate, settle
-from services.assistance.tables import category_periods, claims, year_to_date
+from services.assistance.tables import benefit_periods, category_periods, claims, year_to_date
 
 
 class ClaimConflict(Exception):
@@ -116,7 +116,9 @@ async def quote(
     assert cmd.cost is not None
     pack = book.for_county(cmd.region_code, cmd.settlement_date, "settlement")
     if held is None:
-        held = await categories_on(conn, category_periods, cmd.person_key, cmd.settlement_date)
+        # Benefits from the day the list was provided (seed 000 四 自…提供名单之日起), not the 动态调整时间 the
+        # monitoring service counts the claim's category from: see libs/common/read_models/categories.py.
+        held = await categories_on(conn, benefit_periods, cmd.person_key, cmd.settlement_date)
     result = settle(pack, cmd.cost, held, ytd)
     return _from_result(cmd, result), result, pack.id
 
@@ -170,3 +172,4 @@ async def record_claim(
 
 async def on_roster_changed(uow: UnitOfWork, event: RosterChangedV1, _envelope: Envelope) -> None:
     await apply_roster_change(uow.conn, category_periods, event)
+    await apply_benefit_change(uow.conn, benefit_periods, event)

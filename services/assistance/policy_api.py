@@ -14,8 +14,9 @@ from libs.common.categories import CategoryField
 from libs.common.deps import Book
 from libs.common.money import NonNegativeYuan
 from libs.common.policy import MissingFigure, NoPolicy
-from libs.common.policy.explanation import EngineError, steps_as_json
+from libs.common.policy.explanation import EngineError, steps_as_json, unconfirmed_values
 from libs.common.policy.subsidy_quote import quote
+from libs.common.policy.values import PendingValue
 from libs.common.problems import Problem
 
 router = APIRouter(tags=["policies"])
@@ -30,6 +31,8 @@ class PackSummary(BaseModel):
     effective_to: str | None
     sections: list[str]
     pending_figures: list[str] = Field(description="figures an operator still has to set")
+    pending_values: list[str] = Field(description="ratios and limits an operator still has to set")
+    unconfirmed_values: list[str] = Field(description="ratios and limits in use that are still to be confirmed")
 
 
 @router.get("/policies", response_model=list[PackSummary])
@@ -48,6 +51,8 @@ async def list_policies(_principal: AnyAgency, book: Book) -> list[PackSummary]:
                 if getattr(p, s) is not None
             ],
             pending_figures=p.pending_figures(),
+            pending_values=p.pending_values(),
+            unconfirmed_values=p.unconfirmed_values(),
         )
         for p in book.packs
     ]
@@ -79,6 +84,9 @@ class SubsidyQuoteOut(BaseModel):
     rule_id: str | None
     funding: list[str]
     explanation: list[dict[str, Any]]
+    unconfirmed_values: list[dict[str, str]] = Field(
+        description="every pack value or figure it used that is not confirmed (pack_id, path, status, source, value)"
+    )
 
 
 @router.post("/subsidies/quote", response_model=SubsidyQuoteOut)
@@ -89,7 +97,9 @@ async def quote_subsidy(body: SubsidyQuoteIn, _principal: AnyAgency, book: Book)
         pack = book.for_county(body.region_code, date(body.year, 12, 31), "subsidy")
         result = quote(pack, frozenset(body.categories), body.year, body.tier)
     except (NoPolicy, MissingFigure, EngineError) as exc:
-        raise Problem(422, "cannot-quote", "Subsidy cannot be quoted / 无法测算资助金额", str(exc)) from exc
+        errors = [exc.error()] if isinstance(exc, PendingValue) else None
+        raise Problem(422, "cannot-quote", "Subsidy cannot be quoted / 无法测算资助金额", str(exc), errors) from exc
+    explanation = steps_as_json(result.steps)
     return SubsidyQuoteOut(
         policy_pack_id=pack.id,
         contribution=result.contribution,
@@ -97,5 +107,6 @@ async def quote_subsidy(body: SubsidyQuoteIn, _principal: AnyAgency, book: Book)
         own_share=result.own_share,
         rule_id=result.rule_id,
         funding=[f.value for f in result.funding],
-        explanation=steps_as_json(result.steps),
+        explanation=explanation,
+        unconfirmed_values=unconfirmed_values(explanation),
     )

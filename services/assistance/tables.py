@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.messaging.tables import messaging_tables
-from libs.common.read_models.categories import category_periods_table
+from libs.common.read_models.categories import benefit_periods_table, category_periods_table
 from libs.common.read_models.policy_entries import policy_entries_table
 
 metadata = sa.MetaData()
@@ -45,8 +45,10 @@ claims = sa.Table(
     sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utcnow_column_default),
 )
 
-# Learned from roster.changed: which categories a person holds on a claim's date.
+# Learned from roster.changed: which categories a person holds on a date, from the 动态调整时间 (the analysis
+# report's watched categories), and whose benefits from the list date (what a claim is settled with).
 category_periods = category_periods_table(metadata)
+benefit_periods = benefit_periods_table(metadata)
 
 # What each person received this year, for deductibles and limits that run over the year.
 year_to_date = sa.Table(

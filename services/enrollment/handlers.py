@@ -14,7 +14,7 @@ from libs.common.messaging.unit_of_work import UnitOfWork
 from services.enrollment.domain import COVERED, VULNERABLE, check_authority, enrollment_year, lapse_kind
 from services.enrollment.gaps import Candidate, GapRules, close_gaps, covered_or_open, open_gaps
 from services.enrollment.push_deadlines import note_late_roster_pushes
-from services.enrollment.tables import category_periods, enrollments, roster_changes
+from services.enrollment.tables import benefit_periods, category_periods, enrollments, roster_changes
 
 ChangeKey = tuple[str, Category, ChangeType, date]
 _WRITE_CHUNK = 10_000
@@ -93,23 +93,29 @@ async def record_roster_changes(
 
 
 async def _apply_categories(uow: UnitOfWork, changes: Sequence[RosterChangedV1]) -> None:
+    # The category from the 动态调整时间, its benefits from the day the list was provided (seed 000 四).
+    await _apply_periods(uow, category_periods, [(c, c.effective_date) for c in changes])
+    await _apply_periods(uow, benefit_periods, [(c, c.list_date) for c in changes])
+
+
+async def _apply_periods(uow: UnitOfWork, periods: sa.Table, dated: Sequence[tuple[RosterChangedV1, date]]) -> None:
     adds = [
-        {"person_key": c.person_key, "category": c.category, "valid_from": c.effective_date, "valid_to": None}
-        for c in changes
+        {"person_key": c.person_key, "category": c.category, "valid_from": day, "valid_to": None}
+        for c, day in dated
         if c.change_type is ChangeType.ADDED
     ]
-    await bulk_insert(uow.conn, category_periods, adds)
+    await bulk_insert(uow.conn, periods, adds)
     exits = [
-        {"exit_person": c.person_key, "exit_category": c.category.value, "exit_on": c.effective_date}
-        for c in changes
+        {"exit_person": c.person_key, "exit_category": c.category.value, "exit_on": day}
+        for c, day in dated
         if c.change_type is ChangeType.EXITED
     ]
     if exits:
         # One statement for all exits (executemany), not one round trip per person: the same as the read models'
         # apply_roster_change, which closes the open period of that category.
-        p = category_periods.c
+        p = periods.c
         close = (
-            category_periods.update()
+            periods.update()
             .where(
                 p.person_key == sa.bindparam("exit_person"),
                 p.category == sa.bindparam("exit_category"),

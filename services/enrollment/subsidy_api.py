@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from libs.common.agencies import Agency
 from libs.common.auth import Principal, allow, require_region
@@ -16,14 +16,15 @@ from libs.common.clock import china_today
 from libs.common.deps import Runtime
 from libs.common.money import NonNegativeYuan
 from libs.common.policy import MissingFigure, NoPolicy
-from libs.common.policy.explanation import EngineError, steps_as_json
+from libs.common.policy.explanation import EngineError, steps_as_json, unconfirmed_values
 from libs.common.policy.mid_year import quote_mid_year
 from libs.common.policy.subsidy_quote import quote
+from libs.common.policy.values import PendingValue
 from libs.common.problems import Problem
 from libs.common.read_models.categories import categories_on
 from services.enrollment.deps import Rules
 from services.enrollment.domain import VULNERABLE
-from services.enrollment.tables import category_periods, enrollments, roster_changes
+from services.enrollment.tables import benefit_periods, category_periods, enrollments, roster_changes
 
 router = APIRouter(tags=["enrollment"])
 Reader = Annotated[
@@ -45,6 +46,9 @@ class SubsidyOut(BaseModel):
     funding: list[str]
     fiscal_share_by_county: bool
     explanation: list[dict[str, Any]]
+    unconfirmed_values: list[dict[str, str]] = Field(
+        description="every pack value or figure it used that is not confirmed (pack_id, path, status, source, value)"
+    )
 
 
 @router.get("/persons/{person_key}/subsidy", response_model=SubsidyOut)
@@ -65,7 +69,10 @@ async def person_subsidy(
         if region is None:
             raise Problem(404, "not-found", "Not on any roster / 不在名单中", f"no roster entry for {person_key}")
         require_region(principal, region)
-        held = await categories_on(conn, category_periods, person_key, on) & VULNERABLE
+        # The subsidy is a benefit: the categories whose benefits the person holds, from the list date (seed 000 四
+        # 自…提供名单之日起). Shanxi's mid-year rule asks about the adjustment itself (动态调整前已参加居民医保), so
+        # ``started`` is the 动态调整时间 of the categories held now.
+        held = await categories_on(conn, benefit_periods, person_key, on) & VULNERABLE
         started = await conn.scalar(
             sa.select(sa.func.min(p.valid_from)).where(p.person_key == person_key, p.valid_to.is_(None))
         )
@@ -95,7 +102,9 @@ async def person_subsidy(
                 base.steps + mid.steps,
             )
     except (NoPolicy, MissingFigure, EngineError) as exc:
-        raise Problem(422, "cannot-quote", "Subsidy cannot be quoted / 无法测算资助金额", str(exc)) from exc
+        errors = [exc.error()] if isinstance(exc, PendingValue) else None
+        raise Problem(422, "cannot-quote", "Subsidy cannot be quoted / 无法测算资助金额", str(exc), errors) from exc
+    explanation = steps_as_json(steps)
     return SubsidyOut(
         person_key=person_key,
         year=year,
@@ -108,5 +117,6 @@ async def person_subsidy(
         refund=refund,
         funding=[f.value for f in funding],
         fiscal_share_by_county=by_county,
-        explanation=steps_as_json(steps),
+        explanation=explanation,
+        unconfirmed_values=unconfirmed_values(explanation),
     )

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from libs.common.db import UtcDateTime, utcnow_column_default
 from libs.common.deadlines import deadline_table
 from libs.common.messaging.tables import messaging_tables
-from libs.common.read_models.categories import category_periods_table
+from libs.common.read_models.categories import benefit_periods_table, category_periods_table
 from libs.common.read_models.policy_entries import policy_entries_table
 
 metadata = sa.MetaData()
@@ -35,8 +35,11 @@ roster_changes = sa.Table(
     sa.UniqueConstraint("person_key", "category", "change_type", "effective_date", name="uq_roster_change"),
 )
 
-# Which categories each person holds when: kept in the same transaction as the roster change itself.
+# Which categories each person holds when, kept in the same transaction as the roster change itself: from the
+# 动态调整时间 (who is vulnerable: gaps, the ledger, the mid-year rule's 动态调整前), and whose benefits from the
+# list date (the subsidy and the waiting-period waiver) — see libs/common/read_models/categories.py.
 category_periods = category_periods_table(metadata)
+benefit_periods = benefit_periods_table(metadata)
 
 # One row per person and year, as the 医保 enrollment system reports it.
 enrollments = sa.Table(

@@ -18,7 +18,7 @@ from libs.common.policy.waiting import Circumstance, decide
 from libs.common.problems import Problem
 from libs.common.read_models.categories import categories_on
 from services.enrollment.deps import Rules
-from services.enrollment.tables import category_periods, roster_changes
+from services.enrollment.tables import benefit_periods, roster_changes
 
 router = APIRouter(tags=["enrollment"])
 MedicalSecurity = Annotated[Principal, Depends(allow(Agency.MEDICAL_SECURITY))]
@@ -40,7 +40,7 @@ async def waiting_period(
     person_key: str, circumstance: Circumstance, principal: MedicalSecurity, runtime: Runtime, rules: Rules,
     on: date | None = None,
 ) -> WaitingOut:  # fmt: skip
-    """Whether the region's pack waives the waiting period for this person in this circumstance."""
+    """Whether the region's pack waives the waiting period for this person in this circumstance, on ``on``."""
     on = on or china_today()
     async with runtime.engine.connect() as conn:
         r = roster_changes.c
@@ -48,7 +48,8 @@ async def waiting_period(
         if region is None:
             raise Problem(404, "not-found", "Not on any roster / 不在名单中", f"no roster entry for {person_key}")
         require_region(principal, region)
-        held = await categories_on(conn, category_periods, person_key, on)
+        # The waiver is a benefit: it follows the list date (seed 000 四), not the 动态调整时间.
+        held = await categories_on(conn, benefit_periods, person_key, on)
     try:
         pack = rules.book.for_county(region, on, "waiting_period")
     except NoPolicy:

@@ -35,16 +35,17 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
         yield clients
 
 
-async def add(api: Api, effective: str) -> str:
+async def add(api: Api, effective: str, listed: str | None = None) -> str:
+    """Add the person as 低保 from ``effective`` (动态调整时间) on a list provided ``listed`` (default: that day)."""
     body = {"id_number": ID, "name": "周八", "region_code": XINZHOU, "change_type": "新增", "category": "低保",
-            "effective_date": effective}  # fmt: skip
+            "effective_date": effective, "list_date": listed or effective}  # fmt: skip
     r = await api["enrollment"].post("/roster/changes", headers=CA, json=body)
     key: str = r.json()["person_key"]
     return key
 
 
-async def subsidy(api: Api, key: str) -> dict[str, Any]:
-    r = await api["enrollment"].get(f"/persons/{key}/subsidy", headers=MS, params={"year": 2022, "on": "2022-06-30"})
+async def subsidy(api: Api, key: str, on: str = "2022-06-30") -> dict[str, Any]:
+    r = await api["enrollment"].get(f"/persons/{key}/subsidy", headers=MS, params={"year": 2022, "on": on})
     assert r.status_code == 200, r.text
     result: dict[str, Any] = r.json()
     return result
@@ -85,3 +86,28 @@ async def test_the_waiting_period_is_waived_in_principle_on_a_transfer(api: Api)
         f"/persons/{key}/waiting-period", headers=MS, params={"circumstance": "other", "on": "2022-06-30"}
     )
     assert other.json()["waived"] is False
+
+
+async def waived(api: Api, key: str, on: str) -> bool:
+    r = await api["enrollment"].get(
+        f"/persons/{key}/waiting-period", headers=MS, params={"circumstance": "transfer", "on": on}
+    )
+    assert r.status_code == 200, r.text
+    result: bool = r.json()["waived"]
+    return result
+
+
+async def test_the_subsidy_and_the_waiver_start_on_the_list_date_not_the_adjustment_date(api: Api) -> None:
+    # 动态调整时间 2022-03-01, list provided 2022-03-20: 自…提供名单之日起按规定享受医保帮扶政策 (seed 000 四).
+    key = await add(api, "2022-03-01", listed="2022-03-20")
+    # On 2022-03-10 the person is 低保 (the adjustment) but has no benefits yet: no subsidy, no waiver.
+    before = await subsidy(api, key, on="2022-03-10")
+    assert (before["categories"], before["subsidy"], before["own_share"]) == ([], "0.00", "350.00")
+    assert not await waived(api, key, "2022-03-10")
+    # On 2022-03-25: 350.00 × 0.80 = 280.00, and the mid-year rule still counts from the adjustment (2022-03-01,
+    # after the 2021 concentrated period, not enrolled before it) — the fiscal part falls on the county.
+    after = await subsidy(api, key, on="2022-03-25")
+    assert (after["categories"], after["subsidy"], after["fiscal_share_by_county"]) == (["dibao"], "280.00", True)
+    assert await waived(api, key, "2022-03-25")
+    # The standard it used is unconfirmed (the national minimum): the answer names it.
+    assert [v["path"] for v in after["unconfirmed_values"]] == ["figures.contribution_tier1"]

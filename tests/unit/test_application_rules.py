@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from libs.common.categories import Category
-from libs.common.policy import Amount, MissingFigure, PolicyPack, load_book
+from libs.common.policy import MissingFigure, PolicyPack, load_book
 from libs.common.policy.explanation import EngineError
 from libs.common.policy.settlement import ApplicationBased, Retroactive, Settlement
 from services.assistance.domain.application import application_assistance, retroactive_window
@@ -102,17 +102,18 @@ def test_dibao_who_is_also_unstable_is_not_easily_relapsing_for_application() ->
 
 
 def test_application_rule_without_a_limit_on_a_small_pack() -> None:
-    # Small test pack: line fixed 1,000.00, ratio 0.50, no yearly limit. Self-pay 301,000.00 →
-    # (301,000.00 − 1,000.00) × 0.50 = 150,000.00, not capped; already paid 50,000.00 → 100,000.00.
+    # Small test pack: line fixed 1,000.00, ratio 0.50, no yearly limit (written `unlimited`). Self-pay
+    # 301,000.00 → (301,000.00 − 1,000.00) × 0.50 = 150,000.00, not capped; already paid 50,000.00 → 100,000.00.
     pack = small_pack(
         Settlement(
             application_based=(
                 ApplicationBased(
                     id="test-app",
                     categories=(Category.SUDDEN_HARDSHIP,),
-                    line=Amount(fixed=yuan("1000.00")),
+                    line=yuan("1000.00"),
                     ratio=yuan("0.50"),
-                    annual_limit=None,
+                    annual_limit="unlimited",
+                    status="confirmed",
                     source="test",
                 ),
             )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,7 @@ from libs.common.agencies import Agency
 from libs.common.categories import Category
 from libs.common.messaging.contracts.monitoring import RiskLevel
 from libs.common.policy import (
+    Amount,
     BurdenDefinition,
     Comparison,
     MissingFigure,
@@ -24,6 +27,7 @@ from libs.common.policy import (
 from libs.common.policy.book import Section
 from libs.common.policy.settlement import AssistanceGroup, HospitalClass, Settlement, Visit
 from libs.common.policy.subsidy import Funding, Subsidy, SubsidyRule
+from libs.common.policy.values import Limit, Ratio, Status, Sum
 
 XINFU = "140902"  # 忻州市忻府区
 XING_COUNTY = "141123"  # 兴县, 吕梁市: Shanxi, but not 忻州
@@ -59,6 +63,22 @@ def group(pack: PolicyPack, group_id: str) -> AssistanceGroup:
 
 def subsidy_rule(pack: PolicyPack, rule_id: str) -> SubsidyRule:
     return next(r for r in subsidy_of(pack).rules if r.id == rule_id)
+
+
+def v(value: Ratio | Sum | Limit | None) -> object:
+    """A pack value as written (a number, "unlimited"), or None where the rule has none."""
+    return None if value is None else value.value
+
+
+def values(mapping: Mapping[Any, Ratio]) -> dict[Any, object]:
+    return {key: v(value) for key, value in mapping.items()}
+
+
+def pending(pack: PolicyPack, path: str) -> str:
+    """Who must set a pending value of the pack (fails when the value is not pending)."""
+    found = dict(pack.values())[path]
+    assert found.status is Status.PENDING and found.value is None and found.pending, path
+    return found.pending
 
 
 def test_book_holds_all_five_packs(book: PolicyBook) -> None:
@@ -147,7 +167,7 @@ def test_xinzhou_subsidy(book: PolicyBook) -> None:
     assert subsidy_of(pack).contribution_figures == {1: "contribution_tier1"}  # one 个人缴费标准
     # 返贫致贫人口按个人缴费标准90%的比例给予定额资助 (2022-2025年)
     returned = subsidy_rule(pack, "xinzhou-2022-returned-to-poverty")
-    assert (returned.share, returned.from_year, returned.to_year) == (Decimal("0.90"), 2022, 2025)
+    assert (v(returned.share), returned.from_year, returned.to_year) == (Decimal("0.90"), 2022, 2025)
     assert not returned.in_force(2026)
     # 易返贫致贫人口（包括脱贫不稳定人口和边缘易致贫人口，不含已纳入低保、优抚对象、重度残疾人、特困供养范围人员）
     # …按每人每年280元的标准定额资助
@@ -160,14 +180,14 @@ def test_xinzhou_subsidy(book: PolicyBook) -> None:
         Category.SEVERE_DISABILITY,
         Category.TEKUN,
     }
-    assert (easy.fixed, easy.share, easy.to_year) == (Decimal("280.00"), None, 2025)
+    assert (v(easy.fixed), v(easy.share), easy.to_year) == (Decimal("280.00"), None, 2025)
     # 自2022年起，特困人员给予全额资助
     tekun = subsidy_rule(pack, "xinzhou-2022-tekun")
-    assert (tekun.share, tekun.to_year) == (Decimal("1.00"), None)
+    assert (v(tekun.share), tekun.to_year) == (Decimal("1.00"), None)
     # 低保对象、优抚对象、重度残疾人、按个人缴费标准80%的比例给予定额资助（低于280元按280元资助）
     for rule_id in ("xinzhou-2022-dibao", "xinzhou-2022-veterans", "xinzhou-2022-severe-disability"):
         rule = subsidy_rule(pack, rule_id)
-        assert (rule.share, rule.minimum, rule.to_year) == (Decimal("0.80"), Decimal("280.00"), None)
+        assert (v(rule.share), v(rule.minimum), rule.to_year) == (Decimal("0.80"), Decimal("280.00"), None)
     # 优抚对象由退役军人事务部门通过优抚对象医疗补助资金资助，不足部分由县级财政给予资助; 重度残疾人由各县（市、区）
     # 财政负担; 其余人员由医疗救助基金负担
     assert subsidy_rule(pack, "xinzhou-2022-veterans").funding == (Funding.VETERANS_FUND, Funding.COUNTY_FINANCE)
@@ -185,36 +205,41 @@ def test_xinzhou_assistance(book: PolicyBook) -> None:
     assert settlement.basic == {}
     # 特困人员目录内个人自付住院医疗费用由医疗救助给予保障 (reading: 100%); 门诊慢病 60%; 特药 20%
     tekun = group(pack, "xinzhou-2022-tekun")
-    assert tekun.ratios == {
+    assert values(tekun.ratios) == {
         Visit.INPATIENT: Decimal("1.00"),
         Visit.CHRONIC_OUTPATIENT: Decimal("0.60"),
         Visit.SPECIAL_DRUG: Decimal("0.20"),
     }
-    assert tekun.annual_limit is None
+    # …由医疗救助给予保障 gives no number: the 100% is a reading, unconfirmed.
+    assert tekun.ratios[Visit.INPATIENT].status is Status.UNCONFIRMED
+    assert tekun.ratios[Visit.CHRONIC_OUTPATIENT].status is Status.CONFIRMED
+    # 门诊和住院救助共用年度救助限额 under 全省统一的医疗救助待遇政策: a limit the seed does not quote — pending.
+    assert "市医保局" in pending(pack, "settlement.assistance[xinzhou-2022-tekun].annual_limit")
     # 返贫致贫人口…按70%的比例给予医疗救助，省内住院单次目录内费用综合支付比例达不到90%的，救助到90%
     returned = group(pack, "xinzhou-2022-returned-to-poverty")
-    assert returned.ratios[Visit.INPATIENT] == Decimal("0.70")
+    assert v(returned.ratios[Visit.INPATIENT]) == Decimal("0.70")
     assert returned.floor is not None
-    assert (returned.floor.ratio, returned.floor.in_province_only) == (Decimal("0.90"), True)
-    assert returned.annual_limit is None
+    assert (v(returned.floor.ratio), returned.floor.in_province_only) == (Decimal("0.90"), True)
+    assert pending(pack, "settlement.assistance[xinzhou-2022-returned-to-poverty].annual_limit")
     # 低保对象…按70%的比例给予医疗救助，年度最高救助限额6万元; 低保对象和返贫致贫人口按30% / 按10%
     dibao = group(pack, "xinzhou-2022-dibao")
-    assert dibao.ratios == {
+    assert values(dibao.ratios) == {
         Visit.INPATIENT: Decimal("0.70"),
         Visit.CHRONIC_OUTPATIENT: Decimal("0.30"),
         Visit.SPECIAL_DRUG: Decimal("0.10"),
     }
-    assert returned.ratios == dibao.ratios
-    assert dibao.annual_limit is not None and dibao.annual_limit.fixed == Decimal("60000.00")
+    assert values(returned.ratios) == values(dibao.ratios)
+    assert (v(dibao.annual_limit), dibao.annual_limit.status) == (Decimal("60000.00"), Status.CONFIRMED)
     assert [g.id for g in settlement.groups_for(frozenset({Category.DIBAO}))] == ["xinzhou-2022-dibao"]
 
 
 def test_xinzhou_out_of_catalog_and_tilt(book: PolicyBook) -> None:
-    settlement = settlement_of(book.get("xinzhou-2022"))
+    pack = book.get("xinzhou-2022")
+    settlement = settlement_of(pack)
     occ = settlement.out_of_catalog
     assert occ is not None
     # 省内一类、省市级二类、县级二类及三类…住院目录外费用分别不得超过总费用的30%、20%、15%
-    assert occ.caps == {
+    assert values(occ.caps) == {
         HospitalClass.PROVINCE_CLASS_1: Decimal("0.30"),
         HospitalClass.PROVINCE_CITY_CLASS_2: Decimal("0.20"),
         HospitalClass.COUNTY_CLASS_2_3: Decimal("0.15"),
@@ -222,10 +247,11 @@ def test_xinzhou_out_of_catalog_and_tilt(book: PolicyBook) -> None:
     assert occ.visits == (Visit.INPATIENT,)
     # 过渡期内，返贫致贫人口省内住院目录外控制比例范围内的住院医疗费用由医疗救助基金按85%的比例救助
     assert occ.assisted_categories == (Category.RETURNED_TO_POVERTY,)
-    assert (occ.assisted_ratio, occ.assisted_in_province_only) == (Decimal("0.85"), True)
+    assert (v(occ.assisted_ratio), occ.assisted_in_province_only) == (Decimal("0.85"), True)
     # 政策范围内个人负担仍然较重的，给予倾斜救助 — no amount in the seed
     assert settlement.tilted is not None
-    assert settlement.tilted.threshold is None
+    for value in ("threshold", "ratio", "annual_limit"):
+        assert "市医保局" in pending(pack, f"settlement.tilted.{value}")
 
 
 def test_xinzhou_application_line_is_25_percent_of_last_years_income(book: PolicyBook) -> None:
@@ -233,12 +259,13 @@ def test_xinzhou_application_line_is_25_percent_of_last_years_income(book: Polic
     (app,) = settlement_of(pack).application_based
     assert app.id == "xinzhou-2022-application"
     # 超过上年度全省居民人均可支配收入25%的部分，按70%的比例给予医疗救助，年度最高救助限额6万元
-    assert (app.ratio, app.annual_limit) == (Decimal("0.70"), Decimal("60000.00"))
+    assert (v(app.ratio), v(app.annual_limit)) == (Decimal("0.70"), Decimal("60000.00"))
     # 2022 uses Shanxi's 2021 income: 27426 × 0.25 = 6856.50
-    assert pack.amount(app.line, 2022) == Decimal("6856.50")
+    assert (app.line.figure, app.line.share) == ("shanxi_income", Decimal("0.25"))
+    assert pack.amount(Amount(figure="shanxi_income", share=app.line.share), 2022) == Decimal("6856.50")
     # 2023 needs the 2022 bulletin, which the pack does not have yet: a loud error, never zero.
     with pytest.raises(MissingFigure, match=r"'shanxi_income'.*2023"):
-        pack.amount(app.line, 2023)
+        pack.amount(Amount(figure="shanxi_income", share=app.line.share), 2023)
 
 
 # --- 威海 (seed 002) -----------------------------------------------------------------------------------
@@ -270,13 +297,13 @@ def test_weihai_referral_subsidy_and_retroactive(book: PolicyBook) -> None:
     assert pack.referral.agencies == (Agency.CIVIL_AFFAIRS, Agency.RURAL_REVITALIZATION)
     # 对特困人员…按二档缴费标准给予全额资助
     tekun = subsidy_rule(pack, "weihai-2023-tekun")
-    assert (tekun.share, tekun.of_tier) == (Decimal("1.00"), 2)
+    assert (v(tekun.share), tekun.of_tier) == (Decimal("1.00"), 2)
     # 对低保对象、返贫致贫人口、低保边缘家庭成员及防止返贫监测帮扶对象按一档缴费标准给予定额资助
     fixed = subsidy_rule(pack, "weihai-2023-tier1-fixed")
     assert {Category.DIBAO, Category.RETURNED_TO_POVERTY, Category.DIBAO_EDGE, Category.MONITORED_ASSISTED} <= set(
         fixed.categories
     )
-    assert (fixed.share, fixed.of_tier) == (Decimal("1.00"), 1)
+    assert (v(fixed.share), fixed.of_tier) == (Decimal("1.00"), 1)
     # 2023年6月30日前…申请认定因病致贫重病患者身份的…政策范围内个人负担费用可追溯至2022年1月1日
     (retro,) = settlement_of(pack).retroactive
     assert retro.id == "weihai-2023-serious-illness"
@@ -310,14 +337,17 @@ def test_yuecheng_assistance_limits(book: PolicyBook) -> None:
     # 除特困供养人员外救助限额为每人每年10万元，其中普通门诊年度救助限额2万元
     for group_id in ("yuecheng-2022-dibao", "yuecheng-2022-dibao-edge"):
         g = group(pack, group_id)
-        assert g.annual_limit is not None
-        assert (g.annual_limit.fixed, g.outpatient_limit) == (Decimal("100000.00"), Decimal("20000.00"))
+        assert (v(g.annual_limit), v(g.outpatient_limit)) == (Decimal("100000.00"), Decimal("20000.00"))
+        assert g.annual_limit.status is Status.CONFIRMED
         # 政策范围内普通门诊医疗费用与住院（含门诊规定病种）同比例救助
-        assert g.ratios[Visit.OUTPATIENT] == g.ratios[Visit.INPATIENT] == g.ratios[Visit.CHRONIC_OUTPATIENT]
+        assert v(g.ratios[Visit.OUTPATIENT]) == v(g.ratios[Visit.INPATIENT]) == v(g.ratios[Visit.CHRONIC_OUTPATIENT])
     # 特困供养人员 excepted: its limit is not in the seed
-    assert group(pack, "yuecheng-2022-tekun").annual_limit is None
+    assert "区医保分局" in pending(pack, "settlement.assistance[yuecheng-2022-tekun].annual_limit")
+    assert pending(pack, "settlement.assistance[yuecheng-2022-tekun].outpatient_limit")
     # Operator values (the seed gives no ratios): tekun 1.00, dibao 0.80, dibao_edge 0.70
-    assert [group(pack, f"yuecheng-2022-{g}").ratios[Visit.INPATIENT] for g in ("tekun", "dibao", "dibao-edge")] == [
+    ratios = [group(pack, f"yuecheng-2022-{g}").ratios[Visit.INPATIENT] for g in ("tekun", "dibao", "dibao-edge")]
+    assert all(r.status is Status.UNCONFIRMED for r in ratios)
+    assert [r.value for r in ratios] == [
         Decimal("1.00"),
         Decimal("0.80"),
         Decimal("0.70"),
@@ -382,18 +412,27 @@ def test_pengshui_critical_illness_and_assistance(book: PolicyBook) -> None:
     critical = settlement_of(pack).critical_illness
     assert critical is not None
     # 从2024年1月1日起，大病保险起付线调整为17833元
-    assert pack.amount(critical.deductible, 2024) == Decimal("17833.00")
-    assert critical.ratio == Decimal("0.60")  # 政策范围内支付比例稳定在60%左右 (a target, reading)
-    assert critical.annual_cap is None
+    assert (v(critical.deductible), critical.deductible.status) == (Decimal("17833.00"), Status.CONFIRMED)
+    # 政策范围内支付比例稳定在60%左右: a target, read as the base ratio — unconfirmed.
+    assert (v(critical.ratio), critical.ratio.status) == (Decimal("0.60"), Status.UNCONFIRMED)
+    # 不设封顶线 for the tilted groups only: the others' cap is 重庆's, not quoted — pending, not "no cap".
+    assert pending(pack, "settlement.critical_illness.annual_cap")
     # 对特困人员、低保对象和返贫致贫人口实施倾斜支付政策。上述对象…起付线降低50%，报销比例提高5个百分点，不设封顶线
     tilt = critical.tilt
     assert tilt is not None
     assert set(tilt.categories) == {Category.TEKUN, Category.DIBAO, Category.RETURNED_TO_POVERTY}
-    assert (tilt.deductible_factor, tilt.ratio_bonus, tilt.uncapped) == (Decimal("0.5"), Decimal("0.05"), True)
+    assert (v(tilt.deductible_factor), v(tilt.ratio_bonus), tilt.uncapped) == (Decimal("0.5"), Decimal("0.05"), True)
     # 特困人员、低保对象、返贫致贫人口…救助比例不低于80%，其他低收入人口不低于70%
-    assert group(pack, "pengshui-2024-core").ratios[Visit.INPATIENT] == Decimal("0.80")
+    # — the minimum, used as the ratio (reading): unconfirmed.
+    core = group(pack, "pengshui-2024-core")
+    assert (v(core.ratios[Visit.INPATIENT]), core.ratios[Visit.INPATIENT].status) == (
+        Decimal("0.80"),
+        Status.UNCONFIRMED,
+    )
     other = group(pack, "pengshui-2024-other-low-income")
-    assert other.ratios[Visit.INPATIENT] == Decimal("0.70")
+    assert v(other.ratios[Visit.INPATIENT]) == Decimal("0.70")
+    # 确保年度救助限额内: the limit is the pending figure assistance_annual_limit.
+    assert core.annual_limit.figure == other.annual_limit.figure == "assistance_annual_limit"
     assert set(other.categories) == {
         Category.DIBAO_EDGE,
         Category.UNSTABLE_OUT_OF_POVERTY,
@@ -410,28 +449,28 @@ def test_pengshui_subsidy(book: PolicyBook) -> None:
     assert subsidy_of(pack).contribution_figures == {1: "contribution_tier1", 2: "contribution_tier2"}
     # 重点优抚对象…按二档缴费标准的100%资助
     key = subsidy_rule(pack, "pengshui-2024-veteran-key")
-    assert (key.share, key.of_tier) == (Decimal("1.00"), 2)
+    assert (v(key.share), key.of_tier) == (Decimal("1.00"), 2)
     # 其他优抚对象、特困人员、计生残抚（特扶）人员，参加一档二档，均按一档缴费标准的100%资助
     full = subsidy_rule(pack, "pengshui-2024-tier1-full")
     assert set(full.categories) == {Category.VETERAN_OTHER, Category.TEKUN, Category.FAMILY_PLANNING_SPECIAL}
-    assert (full.share, full.of_tier, full.enrolled_tiers) == (Decimal("1.00"), 1, (1, 2))
+    assert (v(full.share), full.of_tier, full.enrolled_tiers) == (Decimal("1.00"), 1, (1, 2))
     # 计生优抚（奖扶）人员，参加一档二档均按一档缴费标准的80%资助
     reward = subsidy_rule(pack, "pengshui-2024-family-planning-reward")
-    assert (reward.share, reward.of_tier, reward.enrolled_tiers) == (Decimal("0.80"), 1, (1, 2))
+    assert (v(reward.share), reward.of_tier, reward.enrolled_tiers) == (Decimal("0.80"), 1, (1, 2))
     # 城乡低保对象，按一档缴费标准的90%资助
     dibao = subsidy_rule(pack, "pengshui-2024-dibao-tier1")
-    assert (dibao.share, dibao.of_tier, dibao.enrolled_tiers) == (Decimal("0.90"), 1, (1,))
+    assert (v(dibao.share), dibao.of_tier, dibao.enrolled_tiers) == (Decimal("0.90"), 1, (1,))
     # 低保边缘户、因病致贫重病患者、…城乡重度1—2级残疾人员，按一档标准的70%资助
     low = subsidy_rule(pack, "pengshui-2024-low-income-tier1")
-    assert (low.share, low.of_tier, low.enrolled_tiers) == (Decimal("0.70"), 1, (1,))
+    assert (v(low.share), low.of_tier, low.enrolled_tiers) == (Decimal("0.70"), 1, (1,))
     assert {Category.SERIOUS_ILLNESS_POOR, Category.SEVERE_DISABILITY} <= set(low.categories)
     # 上述人员自愿参加二档的，按一档缴费标准的100%资助 (低保 included: reading)
     tier2 = subsidy_rule(pack, "pengshui-2024-low-income-tier2")
-    assert (tier2.share, tier2.of_tier, tier2.enrolled_tiers) == (Decimal("1.00"), 1, (2,))
+    assert (v(tier2.share), tier2.of_tier, tier2.enrolled_tiers) == (Decimal("1.00"), 1, (2,))
     assert set(tier2.categories) == set(low.categories) | {Category.DIBAO}
     # 稳定脱贫人口参加2024年居民医保，按每人30元标准给予定额资助 … 由乡村振兴部门安排统筹衔接资金解决
     stable = subsidy_rule(pack, "pengshui-2024-stable")
-    assert (stable.fixed, stable.funding) == (Decimal("30.00"), (Funding.RURAL_REVITALIZATION_FUNDS,))
+    assert (v(stable.fixed), stable.funding) == (Decimal("30.00"), (Funding.RURAL_REVITALIZATION_FUNDS,))
     # 低收入人口参保资助资金由医疗救助资金解决
     assert low.funding == dibao.funding == (Funding.MEDICAL_ASSISTANCE_FUND,)
     # The tier-1 standard (national minimum, unconfirmed) resolves; the tier-2 standard is pending.

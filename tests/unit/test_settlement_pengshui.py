@@ -14,25 +14,39 @@ from pathlib import Path
 import pytest
 
 from libs.common.categories import Category
-from libs.common.policy import Amount, Figure, MissingFigure, PolicyPack, load_book
+from libs.common.policy import Figure, MissingFigure, PolicyPack, load_book
 from libs.common.policy.explanation import EngineError, Step
 from libs.common.policy.settlement import Settlement, Visit
+from libs.common.policy.values import PendingValue, Status, Sum
 from services.assistance.domain.settlement import ClaimCost, Result, YearToDate, settle
+from tests.pack_variants import with_values
 
 PACK_ID = "pengshui-2024"
 BOOK = load_book(Path(__file__).parents[2] / "policies")
 SHIPPED: PolicyPack = BOOK.get(PACK_ID)
 # Test variant: the seed names a yearly assistance limit (年度救助限额) without its amount, so the shipped pack
-# leaves the figure pending; these examples set it to 100,000.00 for 2024, high enough never to bite.
-PENGSHUI: PolicyPack = SHIPPED.model_copy(
-    update={
-        "figures": {
-            **SHIPPED.figures,
-            "assistance_annual_limit": SHIPPED.figures["assistance_annual_limit"].model_copy(
-                update={"values": {2024: Decimal("100000.00")}}
-            ),
+# leaves the figure pending; these examples set it to 100,000.00 for 2024, high enough never to bite. Likewise
+# the values the shipped pack leaves pending (a problem names each, see the end): the critical-illness cap of
+# those without the tilt, 300,000.00, and a 倾斜救助 line of 1,000,000.00 — neither reached by these examples.
+PENGSHUI: PolicyPack = with_values(
+    SHIPPED.model_copy(
+        update={
+            "figures": {
+                **SHIPPED.figures,
+                "assistance_annual_limit": SHIPPED.figures["assistance_annual_limit"].model_copy(
+                    update={"values": {2024: Decimal("100000.00")}}
+                ),
+            }
         }
-    }
+    ),
+    PACK_ID,
+    {
+        "settlement.critical_illness.annual_cap": "300000.00",
+        "settlement.tilted.threshold": "1000000.00",
+        "settlement.tilted.ratio": "0.50",
+        "settlement.tilted.annual_limit": "unlimited",
+    },
+    "test variant: the operator's values",
 )
 
 TEKUN = frozenset({Category.TEKUN})
@@ -123,6 +137,7 @@ def test_tekun_deductible_halved_and_ratio_plus_5_points() -> None:
 def test_ordinary_resident_full_deductible_and_60_percent() -> None:
     # Ordinary resident 向某, the same stay: deductible 17,833.00; (25,000.00 − 17,833.00) = 7,167.00 × 0.60
     # = 4,300.20. No assistance group → 0. The person keeps 25,000.00 − 4,300.20 = 20,699.80.
+    # The 0.60 is 政策范围内支付比例稳定在60%左右, a target read as the base ratio: the step names it unconfirmed.
     result = settle(PENGSHUI, claim("50000.00", "25000.00"), ORDINARY, YearToDate())
     assert result.critical_illness == yuan("4300.20")
     assert result.medical_assistance == yuan("0.00")
@@ -136,6 +151,9 @@ def test_ordinary_resident_full_deductible_and_60_percent() -> None:
         yuan("0.60"),
     )
     assert "17833.00" in crit.note
+    ratio = next(v for v in crit.values if v.path == "settlement.critical_illness.ratio")
+    assert (ratio.pack_id, ratio.status, ratio.value) == (PACK_ID, Status.UNCONFIRMED, "0.60")
+    assert "60%左右" in ratio.source
 
 
 @pytest.mark.parametrize("category", [Category.TEKUN, Category.DIBAO, Category.RETURNED_TO_POVERTY])
@@ -286,13 +304,10 @@ def test_chronic_outpatient_assisted_at_the_same_ratio() -> None:
 
 
 def test_yearly_limit_when_the_operator_sets_one() -> None:
-    # Test variant: the pack's yearly assistance limit is pending (null = no cap); with an operator limit of
-    # 10,000.00 for the core group, 特困 with 8,000.00 already paid gets min(11,636.58, 2,000.00) = 2,000.00.
-    s = settlement_of(PENGSHUI)
-    core = s.assistance[0].model_copy(update={"annual_limit": Amount(fixed=yuan("10000.00"))})
-    variant = revalidated(
-        PENGSHUI.model_copy(update={"settlement": s.model_copy(update={"assistance": (core, *s.assistance[1:])})})
-    )
+    # Test variant: the pack's yearly assistance limit is a pending figure; with an operator limit of 10,000.00 for
+    # the core group, 特困 with 8,000.00 already paid gets min(11,636.58, 2,000.00) = 2,000.00.
+    limit = {"settlement.assistance[pengshui-2024-core].annual_limit": "10000.00"}
+    variant = with_values(PENGSHUI, PACK_ID, limit, "test variant: the operator's limit")
     result = settle(variant, claim("50000.00", "25000.00"), TEKUN, YearToDate(assistance_paid=yuan("8000.00")))
     assert result.medical_assistance == yuan("2000.00")
     assert result.burden == yuan("12545.72")  # 14,545.72 − 2,000.00
@@ -321,7 +336,8 @@ def test_critical_deductible_figure_without_a_value_raises_missing_figure() -> N
         confirmed=False,
         pending="operator to set the deductible",
     )
-    critical = s.critical_illness.model_copy(update={"deductible": Amount(figure="critical_deductible")})
+    deductible = Sum(figure="critical_deductible", status=Status.CONFIRMED, source="test variant")
+    critical = s.critical_illness.model_copy(update={"deductible": deductible})
     variant = revalidated(
         PENGSHUI.model_copy(
             update={
@@ -353,3 +369,29 @@ def test_the_shipped_pack_names_the_missing_yearly_assistance_limit() -> None:
     # The seed: 确保年度救助限额内 … 不低于80% — a limit exists but is not given; no silent "no cap".
     with pytest.raises(MissingFigure, match=r"assistance_annual_limit.*2024"):
         settle(SHIPPED, claim("50000.00", "25000.00"), TEKUN, YearToDate())
+
+
+def test_the_shipped_pack_names_the_pending_critical_illness_cap_of_the_untilted() -> None:
+    # Ordinary resident: the seed sets 不设封顶线 for the tilted groups only, so the others have a cap it does not
+    # quote. Before, null read as "no cap"; now the settlement names it. The tilted groups need no cap (see
+    # test_tilt_has_no_cap), and a claim whose critical illness the settlement system sent needs none either.
+    with pytest.raises(PendingValue) as caught:
+        settle(SHIPPED, claim("50000.00", "25000.00"), ORDINARY, YearToDate())
+    assert (caught.value.pack_id, caught.value.path) == (PACK_ID, "settlement.critical_illness.annual_cap")
+    sent = settle(SHIPPED, claim("50000.00", "25000.00", critical_paid="4300.20"), ORDINARY, YearToDate())
+    assert sent.burden == yuan("20699.80")
+
+
+def test_the_shipped_pack_names_the_pending_tilted_line_not_zero() -> None:
+    # 低保边缘 (no critical tilt, other low-income group 70%), with the yearly limit set (PENGSHUI's figure) but
+    # the 倾斜救助 values as shipped: critical sent 4,300.20; assistance 20,699.80 × 0.70 = 14,489.86; 6,209.94 is
+    # left, so 倾斜救助 must decide, and its line is pending — a named problem, where it used to pay 0.00.
+    shipped_tilt = PENGSHUI.model_copy(update={"settlement": SHIPPED.settlement})
+    with pytest.raises(PendingValue) as caught:
+        settle(
+            shipped_tilt,
+            claim("50000.00", "25000.00", critical_paid="4300.20"),
+            frozenset({Category.DIBAO_EDGE}),
+            YearToDate(),
+        )
+    assert (caught.value.pack_id, caught.value.path) == (PACK_ID, "settlement.tilted.threshold")

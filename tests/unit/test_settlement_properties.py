@@ -1,8 +1,9 @@
 """Properties of the settlement engine over random claims, for every shipped pack with settlement rules.
 
 Besides the shipped packs, two test variants fill in operator parameters the packs leave pending so that the
-tiers they gate are exercised too: 忻州 with a 倾斜救助 threshold/ratio/limit, and 彭水 with yearly assistance
-limits, a critical-illness cap for the untilted and a 倾斜救助 line. Their numbers are made up for the test.
+tiers they gate are exercised too: 忻州 with yearly limits for 特困 and 返贫致贫 and a 倾斜救助 threshold/ratio/limit,
+and 彭水 with yearly assistance limits, a critical-illness cap for the untilted and a 倾斜救助 line. Their numbers
+are made up for the test.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from hypothesis import strategies as st
 
 from libs.common.categories import Category
 from libs.common.money import FEN
-from libs.common.policy import Amount, MissingFigure, PolicyPack, load_book
-from libs.common.policy.settlement import AssistanceGroup, HospitalClass, Settlement, Tilted, Visit
+from libs.common.policy import MissingFigure, PolicyPack, load_book
+from libs.common.policy.reader import Reader
+from libs.common.policy.settlement import HospitalClass, Settlement, Visit
+from libs.common.policy.values import Limit, PendingValue, Status
 from services.assistance.domain.settlement import ClaimCost, Result, YearToDate, settle
+from tests.pack_variants import with_values
 
 BOOK = load_book(Path(__file__).parents[2] / "policies")
 ZERO = Decimal("0.00")
@@ -31,45 +35,34 @@ def settlement_of(pack: PolicyPack) -> Settlement:
 
 
 def _xinzhou_with_tilt() -> PolicyPack:
-    # Test variant: 倾斜救助 line 10,000.00 of yearly in-policy burden, 50% above it, at most 20,000.00 a year.
-    pack = BOOK.get("xinzhou-2022")
-    s = settlement_of(pack)
-    assert s.tilted is not None
-    line = Amount(fixed=Decimal("10000.00"))
-    tilted = s.tilted.model_copy(
-        update={"threshold": line, "ratio": Decimal("0.50"), "annual_limit": Decimal("20000.00")}
-    )
-    variant = pack.model_copy(
-        update={"id": "xinzhou-2022-test-tilt", "settlement": s.model_copy(update={"tilted": tilted})}
-    )
-    return PolicyPack.model_validate(variant.model_dump())
+    # Test variant: 特困 without a yearly limit, 返贫致贫 at 80,000.00 a year; 倾斜救助 line 10,000.00 of yearly
+    # in-policy burden, 50% above it, at most 20,000.00 a year.
+    values = {
+        "settlement.assistance[xinzhou-2022-tekun].annual_limit": "unlimited",
+        "settlement.assistance[xinzhou-2022-returned-to-poverty].annual_limit": "80000.00",
+        "settlement.tilted.threshold": "10000.00",
+        "settlement.tilted.ratio": "0.50",
+        "settlement.tilted.annual_limit": "20000.00",
+    }
+    return with_values(BOOK.get("xinzhou-2022"), "xinzhou-2022-test-tilt", values, "test variant")
 
 
 def _pengshui_with_limits() -> PolicyPack:
     # Test variant: yearly assistance limits 50,000.00 (80% group) and 30,000.00 (70% group); an ordinary outpatient
     # ratio with a 2,000.00 sub-limit for the 70% group; critical-illness cap 300,000.00 for the untilted; 倾斜救助
     # above 50% of the Chongqing rural income figure (20,820.00 × 0.5 = 10,410.00) at 60%, no limit.
-    pack = BOOK.get("pengshui-2024")
-    s = settlement_of(pack)
-    assert s.critical_illness is not None and s.tilted is not None
-    core, other = s.assistance
-    groups: tuple[AssistanceGroup, ...] = (
-        core.model_copy(update={"annual_limit": Amount(fixed=Decimal("50000.00"))}),
-        other.model_copy(
-            update={
-                "annual_limit": Amount(fixed=Decimal("30000.00")),
-                "outpatient_limit": Decimal("2000.00"),
-                "ratios": {**other.ratios, Visit.OUTPATIENT: Decimal("0.70")},
-            }
-        ),
-    )
-    tilted: Tilted = s.tilted.model_copy(
-        update={"threshold": Amount(figure="chongqing_rural_income", share=Decimal("0.5")), "ratio": Decimal("0.60")}
-    )
-    critical = s.critical_illness.model_copy(update={"annual_cap": Decimal("300000.00")})
-    new = s.model_copy(update={"assistance": groups, "tilted": tilted, "critical_illness": critical})
-    variant = pack.model_copy(update={"id": "pengshui-2024-test-limits", "settlement": new})
-    return PolicyPack.model_validate(variant.model_dump())
+    other = "settlement.assistance[pengshui-2024-other-low-income]"
+    values = {
+        "settlement.assistance[pengshui-2024-core].annual_limit": "50000.00",
+        f"{other}.annual_limit": "30000.00",
+        f"{other}.outpatient_limit": "2000.00",
+        f"{other}.ratios.outpatient": "0.70",
+        "settlement.critical_illness.annual_cap": "300000.00",
+        "settlement.tilted.threshold": {"figure": "chongqing_rural_income", "share": "0.5", "status": "unconfirmed"},
+        "settlement.tilted.ratio": "0.60",
+        "settlement.tilted.annual_limit": "unlimited",
+    }
+    return with_values(BOOK.get("pengshui-2024"), "pengshui-2024-test-limits", values, "test variant")
 
 
 SHIPPED = [p for p in BOOK.packs if p.settlement is not None]
@@ -137,8 +130,21 @@ def amounts(result: Result) -> list[Decimal]:
     ]
 
 
-def limit_left(limit: Decimal | None, used: Decimal) -> Decimal | None:
-    return None if limit is None else max(ZERO, limit - used)
+def unset(pack: PolicyPack, year: int, limit: Limit | None) -> bool:
+    """A limit still pending, or a figure without this year's value: a settlement that needed it would raise."""
+    try:
+        _ = None if limit is None else Reader(pack, year).limit("(test)", limit)
+    except MissingFigure:  # PendingValue included
+        return True
+    return False
+
+
+def limit_left(pack: PolicyPack, year: int, limit: Limit | None, used: Decimal) -> Decimal | None:
+    """What is left of a limit this year; None when there is none (``unlimited``, none at all, or not set)."""
+    if limit is None or unset(pack, year, limit):
+        return None
+    amount = Reader(pack, year).limit("(test)", limit)
+    return None if amount is None else max(ZERO, amount - used)
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=[p.id for p in PACKS])
@@ -148,6 +154,11 @@ def test_settlement_invariants(pack: PolicyPack, data: st.DataObject) -> None:
     claim, held, ytd = data.draw(scenarios(pack))
     try:
         result = settle(pack, claim, held, ytd)
+    except PendingValue as exc:
+        # Allowed only for a value the pack declares pending (Xinzhou's tilt, Pengshui's cap): named, never a default.
+        not_set = {path for path, v in pack.values() if v.status is Status.PENDING and v.value is None}
+        assert (exc.pack_id, exc.path in not_set) == (pack.id, True), exc
+        return
     except MissingFigure as exc:
         # Allowed only for a figure the pack declares pending (e.g. Pengshui's unstated yearly limit):
         # a clear error naming it, never a silent default.
@@ -178,11 +189,13 @@ def test_settlement_invariants(pack: PolicyPack, data: st.DataObject) -> None:
         assert step.pack_id == pack.id
         group = next(g for g in rules.assistance if g.id == step.rule_id)
         assert held & set(group.categories)
-        annual = pack.amount(group.annual_limit, claim.settlement_date.year) if group.annual_limit else None
-        yearly = limit_left(annual, ytd.assistance_paid)
+        year = claim.settlement_date.year
+        if unset(pack, year, group.annual_limit):
+            assert result.medical_assistance + result.out_of_catalog_assistance == 0
+        yearly = limit_left(pack, year, group.annual_limit, ytd.assistance_paid)
         if yearly is not None:
             assert result.medical_assistance + result.out_of_catalog_assistance <= yearly
-        outpatient = limit_left(group.outpatient_limit, ytd.outpatient_assistance_paid)
+        outpatient = limit_left(pack, year, group.outpatient_limit, ytd.outpatient_assistance_paid)
         if claim.visit is Visit.OUTPATIENT and outpatient is not None:
             assert result.medical_assistance <= outpatient
         # The 90% floor: an in-province stay of a floor group ends at or above 90%, unless all self-pay is assisted.
@@ -190,21 +203,33 @@ def test_settlement_invariants(pack: PolicyPack, data: st.DataObject) -> None:
         if floor is not None and claim.visit is Visit.INPATIENT and claim.in_province and yearly is None:
             covered = result.basic + result.critical_illness + result.medical_assistance
             self_pay = claim.in_catalog - result.basic - result.critical_illness
-            assert covered >= (claim.in_catalog * floor.ratio).quantize(FEN) or result.medical_assistance == self_pay
+            floor_ratio = floor.ratio.value
+            assert floor_ratio is not None
+            assert covered >= (claim.in_catalog * floor_ratio).quantize(FEN) or result.medical_assistance == self_pay
     else:
         assert result.medical_assistance == 0
         assert result.funding is None
 
     # Tilted assistance stays within its yearly limit; critical illness within its cap when untilted.
-    if rules.tilted is not None:
-        tilted_left = limit_left(rules.tilted.annual_limit, ytd.tilted_paid)
+    year = claim.settlement_date.year
+    if rules.tilted is not None and result.tilted > 0:
+        tilted_left = limit_left(pack, year, rules.tilted.annual_limit, ytd.tilted_paid)
         if tilted_left is not None:
             assert result.tilted <= tilted_left
     crit = rules.critical_illness
-    if claim.critical_paid is None and crit is not None and crit.annual_cap is not None:
+    if claim.critical_paid is None and crit is not None:
         tilt = crit.tilt
         if tilt is None or not held & set(tilt.categories):
-            assert result.critical_illness <= max(ZERO, crit.annual_cap - ytd.critical_paid)
+            cap_left = limit_left(pack, year, crit.annual_cap, ytd.critical_paid)
+            if cap_left is not None:
+                assert result.critical_illness <= cap_left
+
+    # Every value a step names is one of the pack's (or a figure), and none is confirmed.
+    paths = {path for path, _ in pack.values()}
+    for used in result.used_values:
+        assert used.pack_id == pack.id
+        assert used.path in paths or used.path.startswith("figures."), used.path
+        assert used.status is not Status.CONFIRMED
 
     # The year-to-date carried forward adds exactly this claim.
     after = result.year_to_date

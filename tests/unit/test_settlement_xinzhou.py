@@ -4,6 +4,12 @@ The pack has no `basic` and no `critical_illness` section (the seed gives neithe
 deductible), so every claim carries what basic insurance and critical illness insurance actually paid
 (`basic_paid`, `critical_paid`); the engine settles medical assistance, the out-of-catalog caps and the
 85% out-of-catalog assistance on top. Application-based assistance (依申请救助) is at the end.
+
+The shipped pack leaves three things pending that the seed does not give: the province's yearly assistance limit
+for 特困 and for 返贫致贫 (门诊和住院救助共用年度救助限额, not quoted) and the 倾斜救助 line, ratio and limit. A claim
+that needs one answers a problem naming it (the first tests below). The worked examples run on a test variant
+where an operator has set them: no yearly limit for 特困 and 返贫致贫, and a 倾斜救助 line of 1,000,000.00, high
+enough never to be reached by these examples — so their hand calculations are the three tiers' alone.
 """
 
 from __future__ import annotations
@@ -15,14 +21,24 @@ from pathlib import Path
 import pytest
 
 from libs.common.categories import Category
-from libs.common.policy import Amount, PolicyPack, load_book
+from libs.common.policy import PolicyPack, load_book
 from libs.common.policy.explanation import EngineError, Step
 from libs.common.policy.settlement import HospitalClass, Visit
+from libs.common.policy.values import PendingValue, Status
 from services.assistance.domain.application import application_assistance
 from services.assistance.domain.settlement import ClaimCost, Result, YearToDate, settle
+from tests.pack_variants import with_values
 
 PACK_ID = "xinzhou-2022"
-XINZHOU: PolicyPack = load_book(Path(__file__).parents[2] / "policies").get(PACK_ID)
+SHIPPED: PolicyPack = load_book(Path(__file__).parents[2] / "policies").get(PACK_ID)
+OPERATOR_SET = {
+    "settlement.assistance[xinzhou-2022-tekun].annual_limit": "unlimited",
+    "settlement.assistance[xinzhou-2022-returned-to-poverty].annual_limit": "unlimited",
+    "settlement.tilted.threshold": "1000000.00",
+    "settlement.tilted.ratio": "0.50",
+    "settlement.tilted.annual_limit": "unlimited",
+}
+XINZHOU: PolicyPack = with_values(SHIPPED, PACK_ID, OPERATOR_SET, "test variant: the operator's values")
 
 TEKUN = frozenset({Category.TEKUN})
 DIBAO = frozenset({Category.DIBAO})
@@ -69,6 +85,48 @@ def assert_assistance_step(result: Result, rule_id: str) -> None:
 
 def assert_adds_up(result: Result) -> None:
     assert result.paid_by_others + result.burden == result.total
+
+
+# --- the shipped pack: a value it needs and does not have is a named problem -------------------------
+
+
+@pytest.mark.parametrize(
+    ("held", "path"),
+    [
+        (TEKUN, "settlement.assistance[xinzhou-2022-tekun].annual_limit"),
+        (RETURNED, "settlement.assistance[xinzhou-2022-returned-to-poverty].annual_limit"),
+    ],
+)
+def test_yearly_limit_of_tekun_and_returned_is_pending_not_unlimited(held: frozenset[Category], path: str) -> None:
+    # 门诊和住院救助共用年度救助限额 under 全省统一的医疗救助待遇政策: a limit exists, the seed does not quote it.
+    # Before, null read as "no limit" and this stay (self-pay 35,000.00) was assisted with no cap at all.
+    with pytest.raises(PendingValue) as caught:
+        settle(SHIPPED, claim("100000.00", "50000.00", "15000.00"), held, YearToDate())
+    assert (caught.value.pack_id, caught.value.path) == (PACK_ID, path)
+    assert "市医保局" in str(caught.value)  # who must set it
+
+
+def test_tilted_assistance_with_a_pending_line_is_a_named_problem_not_zero() -> None:
+    # 低保, in-catalog 10,000.00, basic 6,000.00 → self-pay 4,000.00 × 70% = 2,800.00; 1,200.00 is left after the
+    # three tiers, so 倾斜救助 has to decide — without its line it cannot, and it no longer pays a silent 0.00.
+    with pytest.raises(PendingValue) as caught:
+        settle(SHIPPED, claim("10000.00", "6000.00"), DIBAO, YearToDate())
+    assert (caught.value.pack_id, caught.value.path) == (PACK_ID, "settlement.tilted.threshold")
+    # Nothing left after the three tiers (basic paid it all): the tilt is not needed, and the claim settles.
+    paid = settle(SHIPPED, claim("10000.00", "10000.00"), DIBAO, YearToDate())
+    assert (paid.medical_assistance, paid.tilted, paid.burden) == (yuan("0.00"), yuan("0.00"), yuan("0.00"))
+
+
+def test_the_unconfirmed_100_percent_for_tekun_is_named_in_the_explanation() -> None:
+    # 由医疗救助给予保障 read as 100%: in-catalog 10,000.00, basic 6,000.00 → 4,000.00 × 1.00 = 4,000.00. The
+    # step names the ratio as unconfirmed; the operator's (test variant's) no-limit is named too.
+    result = settle(XINZHOU, claim("10000.00", "6000.00"), TEKUN, YearToDate())
+    assert result.medical_assistance == yuan("4000.00")
+    named = {v.path: v for v in step(result, "medical_assistance").values}
+    ratio = named["settlement.assistance[xinzhou-2022-tekun].ratios.inpatient"]
+    assert (ratio.pack_id, ratio.status, ratio.value) == (PACK_ID, Status.UNCONFIRMED, "1.00")
+    assert "由医疗救助给予保障" in ratio.source
+    assert named["settlement.assistance[xinzhou-2022-tekun].annual_limit"].value == "unlimited"
 
 
 # --- 低保: 70%, yearly limit 60,000 shared over the year ----------------------------------------------
@@ -488,20 +546,13 @@ def test_second_application_in_the_same_year_pays_only_the_difference() -> None:
 
 
 def test_out_of_catalog_assistance_stays_within_a_yearly_limit() -> None:
-    # Test variant: suppose the operator set a yearly limit of 30,000.00 for 返贫致贫 (the seed states none).
+    # Test variant: suppose the operator set a yearly limit of 30,000.00 for 返贫致贫 (the seed does not quote it).
     # Stay at a 省内一类 hospital as above: in-catalog assistance 16,800.00 + out-of-catalog 85% 17,000.00
     # = 33,800.00 > 30,000.00 → together they should stop at 30,000.00.
-    assert XINZHOU.settlement is not None
-    s = XINZHOU.settlement
-    groups = tuple(
-        g.model_copy(update={"annual_limit": Amount(fixed=yuan("30000.00"))})
-        if g.id == "xinzhou-2022-returned-to-poverty"
-        else g
-        for g in s.assistance
-    )
-    variant = XINZHOU.model_copy(update={"settlement": s.model_copy(update={"assistance": groups})})
+    limit = {"settlement.assistance[xinzhou-2022-returned-to-poverty].annual_limit": "30000.00"}
+    variant = with_values(XINZHOU, PACK_ID, limit, "test variant: the operator's limit")
     result = settle(
-        PolicyPack.model_validate(variant.model_dump()),
+        variant,
         claim("80000.00", "56000.00", out_of_catalog="20000.00", hospital_class=HospitalClass.PROVINCE_CLASS_1),
         RETURNED,
         YearToDate(),

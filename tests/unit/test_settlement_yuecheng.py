@@ -2,7 +2,9 @@
 limit, ordinary outpatient at the inpatient ratio, and the 6 months before identification.
 
 The ratios (特困 1.00, 低保 0.80, 低边 0.70) are the pack's operator values (the seed refers to the province's
-ratios); the limits are the seed's. No `basic` or `critical_illness` section: claims carry both tier amounts.
+ratios), marked unconfirmed, and every settlement that uses one names it; the limits are the seed's, except
+特困供养's, which the seed does not give (pending). No `basic` or `critical_illness` section: claims carry both
+tier amounts.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from libs.common.categories import Category
 from libs.common.policy import PolicyPack, load_book
 from libs.common.policy.explanation import Step
 from libs.common.policy.settlement import Visit
+from libs.common.policy.values import PendingValue, Status
 from services.assistance.domain.application import retroactive_window
 from services.assistance.domain.settlement import ClaimCost, Result, YearToDate, settle
+from tests.pack_variants import with_values
 
 PACK_ID = "yuecheng-2022"
 YUECHENG: PolicyPack = load_book(Path(__file__).parents[2] / "policies").get(PACK_ID)
@@ -99,11 +103,62 @@ def test_chronic_outpatient_counts_as_inpatient_not_against_the_outpatient_sub_l
     assert r.year_to_date.outpatient_assistance_paid == yuan("20000.00")
 
 
+def test_a_settlement_names_the_unconfirmed_ratio_it_used() -> None:
+    # 低保 陈某, inpatient: in-catalog 20,000.00, basic 8,000.00, critical 0 → self-pay 12,000.00 × 0.80
+    # = 9,600.00; keeps 2,400.00. The 0.80 is the operator's (the seed says 按相应比例救助 without a number),
+    # so the explanation names it: pack, path, status, source. The 100,000.00 limit is the seed's: not named.
+    r = settle(YUECHENG, claim("20000.00", "8000.00", visit=Visit.INPATIENT), DIBAO, YearToDate())
+    assert (r.medical_assistance, r.burden) == (yuan("9600.00"), yuan("2400.00"))
+    (used,) = assistance_step(r).values
+    assert (used.pack_id, used.path, used.status, used.value) == (
+        PACK_ID,
+        "settlement.assistance[yuecheng-2022-dibao].ratios.inpatient",
+        Status.UNCONFIRMED,
+        "0.80",
+    )
+    assert "to confirm" in used.source
+    assert r.used_values == (used,)
+
+
+def test_tekun_limits_are_pending_not_unlimited() -> None:
+    # 除特困供养人员外救助限额为每人每年10万元: 特困供养 share a yearly limit the seed does not give. Before, null read
+    # as "no limit" and an outpatient visit (self-pay 600.00) was paid in full whatever the year had paid; now the
+    # settlement names the pending limit and who sets it.
+    with pytest.raises(PendingValue) as caught:
+        settle(YUECHENG, claim("1000.00", "400.00", visit=Visit.OUTPATIENT), frozenset({Category.TEKUN}), YearToDate())
+    assert (caught.value.pack_id, caught.value.path) == (
+        PACK_ID,
+        "settlement.assistance[yuecheng-2022-tekun].annual_limit",
+    )
+    assert "区医保分局" in str(caught.value)
+
+
+def test_tekun_without_limits_once_the_operator_writes_unlimited() -> None:
+    # Test variant: the operator writes `unlimited` for 特困供养's yearly limit and sub-limit. With 150,000.00 already
+    # paid (30,000.00 of it ordinary outpatient), an outpatient visit with self-pay 600.00 × 1.00 is paid in full:
+    # 600.00, and the explanation names both `unlimited`s and the 1.00 as unconfirmed.
+    tekun = "settlement.assistance[yuecheng-2022-tekun]"
+    variant = with_values(
+        YUECHENG,
+        PACK_ID,
+        {f"{tekun}.annual_limit": "unlimited", f"{tekun}.outpatient_limit": "unlimited"},
+        "test variant: the operator's decision",
+    )
+    ytd = YearToDate(assistance_paid=yuan("150000.00"), outpatient_assistance_paid=yuan("30000.00"))
+    r = settle(variant, claim("1000.00", "400.00", visit=Visit.OUTPATIENT), frozenset({Category.TEKUN}), ytd)
+    assert r.medical_assistance == yuan("600.00")
+    assert r.burden == yuan("0.00")
+    assert [(v.path, v.value) for v in assistance_step(r).values] == [
+        (f"{tekun}.ratios.outpatient", "1.00"),
+        (f"{tekun}.annual_limit", "unlimited"),
+        (f"{tekun}.outpatient_limit", "unlimited"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("category", "rule_id", "expected"),
     [
-        # in-catalog 1,000.00, basic 400.00, critical 0 → self-pay 600.00
-        (Category.TEKUN, "yuecheng-2022-tekun", "600.00"),  # × 1.00
+        # in-catalog 1,000.00, basic 400.00, critical 0 → self-pay 600.00 (特困: see the two tests above)
         (Category.DIBAO, "yuecheng-2022-dibao", "480.00"),  # × 0.80
         (Category.DIBAO_EDGE, "yuecheng-2022-dibao-edge", "420.00"),  # × 0.70
     ],
@@ -126,16 +181,6 @@ def test_dibao_edge_shares_the_same_limits() -> None:
     r = settle(YUECHENG, claim("1000.00", "400.00", visit=Visit.OUTPATIENT), frozenset({Category.DIBAO_EDGE}), ytd)
     assert r.medical_assistance == yuan("100.00")
     assert r.burden == yuan("500.00")
-
-
-def test_tekun_has_no_yearly_or_outpatient_limit() -> None:
-    # 除特困供养人员外: the 100,000 / 20,000 limits do not apply to 特困 (their limit is not in the seed: null).
-    # With 150,000.00 already paid (30,000.00 of it ordinary outpatient), an outpatient visit with self-pay
-    # 600.00 is still paid in full: 600.00.
-    ytd = YearToDate(assistance_paid=yuan("150000.00"), outpatient_assistance_paid=yuan("30000.00"))
-    r = settle(YUECHENG, claim("1000.00", "400.00", visit=Visit.OUTPATIENT), frozenset({Category.TEKUN}), ytd)
-    assert r.medical_assistance == yuan("600.00")
-    assert r.burden == yuan("0.00")
 
 
 # --- 认定前6个月 ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from libs.common.policy.referral import ReferralRule
 from libs.common.policy.reports import Reports
 from libs.common.policy.settlement import Settlement
 from libs.common.policy.subsidy import Subsidy
+from libs.common.policy.values import Limit, Ratio, Status, Sum, walk
 from libs.common.policy.waiting import WaitingPeriod
 
 
@@ -51,23 +52,21 @@ class PolicyPack(BaseModel):
         return set(self._figure_references())
 
     def _figure_references(self) -> Iterator[str]:
-        for amount in self._amounts():
-            if amount.figure is not None:
-                yield amount.figure
+        if self.monitoring is not None:
+            yield from (r.threshold.figure for r in self.monitoring.rules if r.threshold.figure is not None)
+        for _path, value in self.values():
+            figure = getattr(value, "figure", None)
+            if figure is not None:
+                yield figure
         if self.subsidy is not None:
             yield from self.subsidy.contribution_figures.values()
 
-    def _amounts(self) -> Iterator[Amount]:
-        if self.monitoring is not None:
-            yield from (r.threshold for r in self.monitoring.rules)
-        s = self.settlement
-        if s is not None:
-            if s.critical_illness is not None:
-                yield s.critical_illness.deductible
-            if s.tilted is not None and s.tilted.threshold is not None:
-                yield s.tilted.threshold
-            yield from (a.line for a in s.application_based)
-            yield from (g.annual_limit for g in s.assistance if g.annual_limit is not None)
+    def values(self) -> Iterator[tuple[str, Ratio | Sum | Limit]]:
+        """Every ratio, sum and limit of the settlement and subsidy rules, with its path in the pack."""
+        for section in ("settlement", "subsidy"):
+            for path, value in walk(getattr(self, section), section):
+                assert isinstance(value, Ratio | Sum | Limit)
+                yield path, value
 
     def covers(self, county_code: str, on: date) -> bool:
         in_period = self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
@@ -83,3 +82,10 @@ class PolicyPack(BaseModel):
 
     def unconfirmed_figures(self) -> list[str]:
         return [name for name, f in sorted(self.figures.items()) if not f.confirmed]
+
+    def pending_values(self) -> list[str]:
+        """Ratios and limits an operator still has to set (a rule that needs one answers a problem naming it)."""
+        return [f"{path}: {v.pending}" for path, v in self.values() if v.status is Status.PENDING]
+
+    def unconfirmed_values(self) -> list[str]:
+        return [path for path, v in self.values() if v.status is Status.UNCONFIRMED]

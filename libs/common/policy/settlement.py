@@ -1,25 +1,43 @@
 """The three tiers (三重制度) as pack data: basic insurance → critical illness → medical assistance → tilt.
 
-Only mechanisms live in code (services/assistance/domain/); every ratio, deductible and limit is here.
-Ratios are fractions ("0.70" = 70%). A limit of null means the seed sets none ("no cap").
+Only mechanisms live in code (services/assistance/domain/); every ratio, deductible and limit is here, each
+with its status and source (libs/common/policy/values.py): a plain number takes its section's ``status`` and
+``source``. Ratios are fractions ("0.70" = 70%). A limit is written: an amount, ``unlimited`` where the seed
+says there is none, or ``{pending: who sets it}`` — never null, and an absent limit is never "no limit".
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common.categories import Category, CategoryField
-from libs.common.money import NonNegativeYuan
-from libs.common.policy.figures import Amount
-
-Ratio = Decimal
+from libs.common.policy.values import Limit, Ratio, Status, Sum, inherit
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Section(_Frozen):
+    """A part of the settlement rules: its plain-number values take its status and source."""
+
+    _values: ClassVar[tuple[str, ...]] = ()
+    _maps: ClassVar[tuple[str, ...]] = ()
+    _optional: ClassVar[tuple[str, ...]] = ()
+
+    status: Status | None = Field(
+        default=None, description="confirmed or unconfirmed: the status its plain-number values take"
+    )
+    source: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _values_inherit(cls, data: Any) -> Any:
+        return inherit(data, cls._values, cls._maps, cls._optional)
 
 
 class Visit(StrEnum):
@@ -37,85 +55,83 @@ class HospitalClass(StrEnum):
     COUNTY_CLASS_2_3 = "county_class_2_3"  # 县级二类及三类
 
 
-def _ratio_ok(value: Decimal, name: str) -> Decimal:
-    if not Decimal(0) <= value <= Decimal(1):
-        raise ValueError(f"{name} must be a fraction between 0 and 1, got {value}")
-    return value
-
-
-class BasicTier(_Frozen):
+class BasicTier(_Section):
     """基本医保 for one visit type; used only when the settlement system did not send what it paid."""
 
-    deductible: NonNegativeYuan = Decimal(0)
+    _values = ("deductible", "ratio", "annual_cap")
+
+    deductible: Sum
     ratio: Ratio
-    annual_cap: NonNegativeYuan | None = None
-    source: str
-
-    @model_validator(mode="after")
-    def _check(self) -> BasicTier:
-        _ratio_ok(self.ratio, "basic.ratio")
-        return self
+    annual_cap: Limit
 
 
-class CriticalTilt(_Frozen):
+class CriticalTilt(_Section):
     """大病保险倾斜支付: deductible lowered, ratio raised, cap removed, for some categories."""
+
+    _values = ("deductible_factor", "ratio_bonus")
 
     categories: tuple[CategoryField, ...] = Field(min_length=1)
     deductible_factor: Ratio = Field(description="0.5 = 起付线降低50%")
     ratio_bonus: Ratio = Field(description="0.05 = 报销比例提高5个百分点")
     uncapped: bool = Field(description="不设封顶线 / 取消封顶线")
-    source: str
 
 
-class CriticalIllness(_Frozen):
+class CriticalIllness(_Section):
     """大病保险 on the year's cumulative in-policy self-pay after basic insurance."""
 
-    deductible: Amount
+    _values = ("deductible", "ratio", "annual_cap")
+
+    deductible: Sum
     ratio: Ratio
-    annual_cap: NonNegativeYuan | None = None
+    annual_cap: Limit = Field(description="for those without an uncapped tilt")
     tilt: CriticalTilt | None = None
-    source: str
-
-    @model_validator(mode="after")
-    def _check(self) -> CriticalIllness:
-        _ratio_ok(self.ratio, "critical_illness.ratio")
-        return self
 
 
-class Floor(_Frozen):
+class Floor(_Section):
     """Top-up so one stay's comprehensive in-catalog payment ratio is not below ``ratio`` (救助到90%)."""
+
+    _values = ("ratio",)
 
     ratio: Ratio
     in_province_only: bool
-    source: str
 
 
-class AssistanceGroup(_Frozen):
+class AssistanceGroup(_Section):
     """Medical assistance (医疗救助) for persons holding any of ``categories``."""
+
+    _values = ("annual_limit", "outpatient_limit")
+    _maps = ("ratios",)
+    _optional = ("outpatient_limit",)
 
     id: str
     categories: tuple[CategoryField, ...] = Field(min_length=1)
     ratios: dict[Visit, Ratio] = Field(description="share of the in-policy self-pay left after basic + critical")
-    annual_limit: Amount | None = Field(
-        description="yearly limit, shared by outpatient and inpatient; a figure when the seed names one unset"
+    annual_limit: Limit = Field(description="yearly limit, shared by outpatient and inpatient")
+    outpatient_limit: Limit | None = Field(
+        default=None, description="sub-limit for ordinary outpatient; required when the group assists it"
     )
-    outpatient_limit: NonNegativeYuan | None = Field(default=None, description="sub-limit for ordinary outpatient")
     floor: Floor | None = None
     funding: str = "medical_assistance_fund"
-    source: str
 
     @model_validator(mode="after")
     def _check(self) -> AssistanceGroup:
-        for visit, ratio in self.ratios.items():
-            _ratio_ok(ratio, f"{self.id}.ratios.{visit}")
-        annual = self.annual_limit.fixed if self.annual_limit is not None else None
-        if self.outpatient_limit is not None and annual is not None and self.outpatient_limit > annual:
+        if Visit.OUTPATIENT in self.ratios and self.outpatient_limit is None:
+            raise ValueError(
+                f"{self.id} assists ordinary outpatient: say its outpatient_limit (an amount, `unlimited` or "
+                "{pending: who sets it})"
+            )
+        annual, outpatient = self.annual_limit.value, self.outpatient_limit.value if self.outpatient_limit else None
+        if isinstance(annual, Decimal) and isinstance(outpatient, Decimal) and outpatient > annual:
             raise ValueError(f"{self.id}: outpatient_limit is part of annual_limit and cannot exceed it")
         return self
 
 
-class OutOfCatalog(_Frozen):
+class OutOfCatalog(_Section):
     """目录外控费: a share of the total above which out-of-catalog costs are borne by the hospital."""
+
+    _values = ("assisted_ratio",)
+    _maps = ("caps",)
+    _optional = ("assisted_ratio",)
 
     categories: tuple[CategoryField, ...] = Field(min_length=1)
     visits: tuple[Visit, ...] = (Visit.INPATIENT,)
@@ -123,32 +139,39 @@ class OutOfCatalog(_Frozen):
     # The fee classes are the province's own: a stay outside it has no class, hence no cap.
     caps_in_province_only: bool = True
     assisted_categories: tuple[CategoryField, ...] = ()
-    assisted_ratio: Ratio = Decimal(0)
+    assisted_ratio: Ratio | None = Field(default=None, description="required when assisted_categories are given")
     assisted_in_province_only: bool = True
     assisted_to_year: int | None = Field(default=None, description="last year of the assisted part (过渡期)")
-    source: str
+
+    @model_validator(mode="after")
+    def _assisted_ratio_with_categories(self) -> OutOfCatalog:
+        if bool(self.assisted_categories) != (self.assisted_ratio is not None):
+            raise ValueError("assisted_categories and assisted_ratio go together")
+        return self
 
 
-class Tilted(_Frozen):
+class Tilted(_Section):
     """倾斜救助 after the three tiers for a still-heavy burden. No seed gives amounts: all operator parameters."""
 
+    _values = ("threshold", "ratio", "annual_limit")
+
     categories: tuple[CategoryField, ...] = Field(min_length=1)
-    threshold: Amount | None = Field(description="yearly in-policy burden above which it pays; null = not set")
-    ratio: Ratio = Decimal(0)
-    annual_limit: NonNegativeYuan | None = None
-    source: str
+    threshold: Sum = Field(description="yearly in-policy burden above which it pays")
+    ratio: Ratio
+    annual_limit: Limit
 
 
-class ApplicationBased(_Frozen):
+class ApplicationBased(_Section):
     """依申请救助: yearly in-policy inpatient self-pay above a line, at a ratio, up to a limit."""
+
+    _values = ("line", "ratio", "annual_limit")
 
     id: str
     categories: tuple[CategoryField, ...] = Field(min_length=1)
     excludes: tuple[CategoryField, ...] = Field(default=(), description="holders of these are not eligible")
-    line: Amount
+    line: Sum
     ratio: Ratio
-    annual_limit: NonNegativeYuan | None
-    source: str
+    annual_limit: Limit
 
 
 class Retroactive(_Frozen):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.common.categories import CategoryField
-from libs.common.money import NonNegativeYuan
+from libs.common.policy.values import Ratio, Status, Sum, inherit
 
 
 class Funding(StrEnum):
@@ -26,20 +27,28 @@ class SubsidyRule(BaseModel):
     # Those who also hold one of these are not covered by this rule (Xinzhou's 易返贫致贫 definition).
     excludes: tuple[CategoryField, ...] = ()
     enrolled_tiers: tuple[int, ...] = Field(default=(1, 2), description="the tiers this rule applies to")
-    share: Decimal | None = Field(default=None, description="share of a contribution standard")
+    share: Ratio | None = Field(default=None, description="share of a contribution standard")
     of_tier: int | None = Field(default=None, description="whose standard: 1, 2, or null = the enrolled tier")
-    fixed: NonNegativeYuan | None = None
-    minimum: NonNegativeYuan | None = None
+    fixed: Sum | None = None
+    minimum: Sum | None = None
     from_year: int | None = None
     to_year: int | None = None
     funding: tuple[Funding, ...] = Field(min_length=1, description="payer first, then who covers a shortfall")
+    status: Status | None = Field(
+        default=None, description="confirmed or unconfirmed: the status its plain-number values take"
+    )
     source: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _values_inherit(cls, data: Any) -> Any:
+        return inherit(data, ("share", "fixed", "minimum"), optional=("share", "fixed", "minimum"))
 
     @model_validator(mode="after")
     def _one_way(self) -> SubsidyRule:
         if (self.share is None) == (self.fixed is None):
             raise ValueError(f"{self.id}: give either 'share' (of a contribution standard) or 'fixed'")
-        if self.share is not None and not Decimal(0) < self.share <= Decimal(1):
+        if self.share is not None and self.share.value is not None and self.share.value == Decimal(0):
             raise ValueError(f"{self.id}: share must be in (0, 1]")
         return self
 

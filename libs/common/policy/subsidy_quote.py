@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from libs.common.categories import Category
 from libs.common.money import to_yuan
-from libs.common.policy import Amount, PolicyPack
+from libs.common.policy import PolicyPack
 from libs.common.policy.explanation import EngineError, Step
+from libs.common.policy.reader import Reader
 from libs.common.policy.subsidy import Funding, SubsidyRule
 
 ZERO = Decimal("0.00")
@@ -24,33 +25,40 @@ class SubsidyQuote:
     steps: tuple[Step, ...]
 
 
-def _standard(pack: PolicyPack, tier: int, year: int) -> Decimal:
-    assert pack.subsidy is not None
-    name = pack.subsidy.contribution_figures.get(tier)
+def _standard(read: Reader, tier: int) -> Decimal:
+    assert read.pack.subsidy is not None
+    name = read.pack.subsidy.contribution_figures.get(tier)
     if name is None:
-        raise EngineError("tier", "known_tier", f"pack {pack.id} has no contribution standard for tier {tier}")
-    return pack.amount(Amount(figure=name), year)
+        raise EngineError("tier", "known_tier", f"pack {read.pack.id} has no contribution standard for tier {tier}")
+    return read.figure(name)
 
 
-def _amount(pack: PolicyPack, rule: SubsidyRule, tier: int, year: int) -> tuple[Decimal, str]:
+def _amount(read: Reader, rule: SubsidyRule, tier: int) -> tuple[Decimal, Decimal | None, str]:
+    """(amount, share used or None, how) of one rule, reading its values through ``read``."""
+    at, share = f"subsidy.rules[{rule.id}]", None
     if rule.fixed is not None:
-        amount, how = rule.fixed, f"定额 {rule.fixed}"
+        amount = read.sum(f"{at}.fixed", rule.fixed)
+        how = f"定额 {amount}"
     else:
         assert rule.share is not None
         base_tier = rule.of_tier or tier
-        standard = _standard(pack, base_tier, year)
-        amount, how = to_yuan(standard * rule.share), f"{base_tier}档缴费标准 {standard} × {rule.share}"
-    if rule.minimum is not None and amount < rule.minimum:
-        amount, how = rule.minimum, f"{how}, 低于 {rule.minimum} 按 {rule.minimum}"
-    return amount, how
+        standard = _standard(read, base_tier)
+        share = read.ratio(f"{at}.share", rule.share)
+        amount, how = to_yuan(standard * share), f"{base_tier}档缴费标准 {standard} × {share}"
+    if rule.minimum is not None:
+        minimum = read.sum(f"{at}.minimum", rule.minimum)
+        if amount < minimum:
+            amount, how = minimum, f"{how}, 低于 {minimum} 按 {minimum}"
+    return amount, share, how
 
 
 def quote(pack: PolicyPack, held: frozenset[Category], year: int, tier: int) -> SubsidyQuote:
     """The most favourable subsidy rule among the person's categories (never more than the contribution)."""
     if pack.subsidy is None:
         raise EngineError("region_code", "subsidy_rules", f"pack {pack.id} has no enrollment-subsidy rules")
-    contribution = _standard(pack, tier, year)
-    best: tuple[Decimal, SubsidyRule, str] | None = None
+    standard = Reader(pack, year)
+    contribution = _standard(standard, tier)
+    best: tuple[Decimal, SubsidyRule, Decimal | None, str, Reader] | None = None
     for rule in pack.subsidy.rules:
         applies = (
             rule.in_force(year)
@@ -60,14 +68,16 @@ def quote(pack: PolicyPack, held: frozenset[Category], year: int, tier: int) -> 
         )
         if not applies:
             continue
-        amount, how = _amount(pack, rule, tier, year)
+        read = Reader(pack, year)
+        amount, share, how = _amount(read, rule, tier)
         amount = min(amount, contribution)  # a subsidy never exceeds what the person owes
         if best is None or amount > best[0]:
-            best = (amount, rule, how)
+            best = (amount, rule, share, how, read)
     if best is None:
         note = "无适用的资助参保规则 / no subsidy rule applies to these categories"
-        step = Step("subsidy", pack.id, "none", contribution, None, ZERO, note)
+        step = Step("subsidy", pack.id, "none", contribution, None, ZERO, note, standard.used)
         return SubsidyQuote(contribution, ZERO, contribution, None, (), (step,))
-    amount, rule, how = best
-    step = Step("subsidy", pack.id, rule.id, contribution, rule.share, amount, f"资助参保: {how}")
+    amount, rule, share, how, read = best
+    used = tuple({v.path: v for v in (*standard.used, *read.used)}.values())
+    step = Step("subsidy", pack.id, rule.id, contribution, share, amount, f"资助参保: {how}", used)
     return SubsidyQuote(contribution, amount, contribution - amount, rule.id, rule.funding, (step,))

@@ -1,6 +1,13 @@
 """A service's own copy of who holds which category when, learned from roster.changed.
 
 Monitoring and assistance both need it; each keeps the table in its own database (no service reads another's).
+
+Two dates of one roster change, two readings of the seed (晋医保发〔2022〕9号 四, seed 000):
+- ``category_periods`` run from the change's 动态调整时间 (``effective_date``): which category a person is in, as
+  monitoring counts a claim (the 附件1 人员类别, the warning line that applies).
+- ``benefit_periods`` run from the day the list was provided (``list_date``): 新增困难群体…自民政、乡村振兴部门提供
+  名单之日起按规定享受医保帮扶政策；退出困难群体自…提供名单之日起，不再享受医保帮扶政策. Settlement, the enrollment
+  subsidy and the waiting-period waiver follow these; only assistance and enrollment keep them.
 """
 
 from __future__ import annotations
@@ -18,9 +25,9 @@ from libs.common.messaging.contracts.enrollment import ChangeType, RosterChanged
 from libs.common.messaging.tables import BigId
 
 
-def category_periods_table(metadata: sa.MetaData) -> sa.Table:
+def category_periods_table(metadata: sa.MetaData, name: str = "category_periods") -> sa.Table:
     return sa.Table(
-        "category_periods",
+        name,
         metadata,
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
         sa.Column("person_key", sa.String(64), nullable=False, index=True),
@@ -30,19 +37,32 @@ def category_periods_table(metadata: sa.MetaData) -> sa.Table:
     )
 
 
+def benefit_periods_table(metadata: sa.MetaData) -> sa.Table:
+    """Who holds which category's benefits when: from the list date (see the module docstring)."""
+    return category_periods_table(metadata, "benefit_periods")
+
+
 async def apply_roster_change(conn: AsyncConnection, periods: sa.Table, event: RosterChangedV1) -> None:
+    """Category periods from the change's 动态调整时间 (``effective_date``)."""
+    await _apply(conn, periods, event, event.effective_date)
+
+
+async def apply_benefit_change(conn: AsyncConnection, benefits: sa.Table, event: RosterChangedV1) -> None:
+    """Benefit periods from the day the list was provided (``list_date``): 自…提供名单之日起."""
+    await _apply(conn, benefits, event, event.list_date)
+
+
+async def _apply(conn: AsyncConnection, periods: sa.Table, event: RosterChangedV1, day: date) -> None:
     p = periods.c
     if event.change_type is ChangeType.ADDED:
         await conn.execute(
-            periods.insert().values(
-                person_key=event.person_key, category=event.category.value, valid_from=event.effective_date
-            )
+            periods.insert().values(person_key=event.person_key, category=event.category.value, valid_from=day)
         )
     else:
         await conn.execute(
             periods.update()
             .where(p.person_key == event.person_key, p.category == event.category.value, p.valid_to.is_(None))
-            .values(valid_to=event.effective_date)
+            .values(valid_to=day)
         )
 
 

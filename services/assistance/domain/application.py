@@ -11,6 +11,7 @@ from libs.common.categories import Category
 from libs.common.money import to_yuan
 from libs.common.policy import PolicyPack
 from libs.common.policy.explanation import EngineError, Step
+from libs.common.policy.reader import Reader
 from libs.common.policy.settlement import Retroactive
 
 ZERO = Decimal("0.00")
@@ -31,15 +32,17 @@ def application_assistance(
     rule = next((r for r in rules if held & set(r.categories) and not held & set(r.excludes)), None)
     if rule is None:
         raise EngineError("categories", "application_eligible", f"pack {pack.id}: no application-based rule for them")
-    line = pack.amount(rule.line, year)
-    due = to_yuan(max(ZERO, in_policy_self_pay - line) * rule.ratio)
-    if rule.annual_limit is not None:
-        due = min(due, rule.annual_limit)
+    read, at = Reader(pack, year), f"settlement.application_based[{rule.id}]"
+    line = read.sum(f"{at}.line", rule.line)
+    ratio = read.ratio(f"{at}.ratio", rule.ratio)
+    due = to_yuan(max(ZERO, in_policy_self_pay - line) * ratio)
+    limit = read.limit(f"{at}.annual_limit", rule.annual_limit)
+    if limit is not None:
+        due = min(due, limit)
     amount = max(ZERO, due - already_paid)
-    note = f"依申请救助: 年度政策范围内住院自付 {in_policy_self_pay} 超过 {line} 的部分 × {rule.ratio}"
-    return ApplicationQuote(
-        line, amount, (Step("application", pack.id, rule.id, in_policy_self_pay, rule.ratio, amount, note),)
-    )
+    note = f"依申请救助: 年度政策范围内住院自付 {in_policy_self_pay} 超过 {line} 的部分 × {ratio}"
+    step = Step("application", pack.id, rule.id, in_policy_self_pay, ratio, amount, note, read.used)
+    return ApplicationQuote(line, amount, (step,))
 
 
 def _months_before(day: date, months: int) -> date:
