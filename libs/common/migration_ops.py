@@ -47,6 +47,8 @@ def create_policy_entries_v1() -> None:
         sa.Column("year", sa.Integer(), nullable=True),
         sa.Column("value", sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column("pack", sa.Text(), nullable=True),
+        sa.Column("path", sa.String(length=300), nullable=True),
+        sa.Column("setting", sa.String(length=40), nullable=True),
         sa.Column("confirmed", sa.Boolean(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),

@@ -20,7 +20,13 @@ from libs.common.deps import Book, Runtime
 from libs.common.messaging.envelope import new_event_id, utcnow
 from libs.common.money import NonNegativeYuan
 from libs.common.policy import NoPolicy, PolicyBook, PolicyPack
-from libs.common.policy.operated import EntryKind, PolicyEntry, check_figure_entry, check_operator_pack
+from libs.common.policy.operated import (
+    EntryKind,
+    PolicyEntry,
+    check_figure_entry,
+    check_operator_pack,
+    with_settings,
+)
 from libs.common.problems import Problem
 from libs.common.read_models.policy_entries import event_of, load_entries, store_entry
 from libs.common.rules import RuleViolation
@@ -56,6 +62,8 @@ class EntryOut(BaseModel):
     entry_id: str
     kind: str
     pack_id: str
+    path: str | None = Field(default=None, description="a value entry's place in the pack")
+    setting: str | None = Field(default=None, description="a value entry's value as the pack writes it")
     figure: str | None
     year: int | None
     value: NonNegativeYuan | None
@@ -68,16 +76,21 @@ class EntryOut(BaseModel):
 
 
 def _out(entry: PolicyEntry, book: PolicyBook) -> EntryOut:
-    in_force = entry.kind is EntryKind.PACK or (
-        entry.figure is not None
-        and entry.year is not None
-        and (current := book.entry_for(entry.pack_id, entry.figure, entry.year)) is not None
-        and current.entry_id == entry.entry_id
-    )
+    if entry.kind is EntryKind.FIGURE:
+        assert entry.figure is not None and entry.year is not None
+        current = book.entry_for(entry.pack_id, entry.figure, entry.year)
+    elif entry.kind is EntryKind.VALUE:
+        assert entry.path is not None
+        current = book.value_entry(entry.pack_id, entry.path)
+    else:
+        current = book.pack_entry(entry.pack_id)
+    in_force = current is not None and current.entry_id == entry.entry_id
     return EntryOut(
         entry_id=entry.entry_id,
         kind=entry.kind.value,
         pack_id=entry.pack_id,
+        path=entry.path,
+        setting=entry.setting,
         figure=entry.figure,
         year=entry.year,
         value=entry.value,
@@ -195,6 +208,46 @@ async def figure_history(
         "pending": known.pending,
         "entries": [_out(e, book).model_dump() for e in entries],
     }
+
+
+class ValueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(
+        min_length=1,
+        max_length=40,
+        description='as a pack writes it: a ratio "0.70", a sum or limit "60000.00", or "unlimited" (无上限)',
+    )
+    source: str = Field(min_length=1, max_length=500, description="the document it comes from (文件文号)")
+    note: str | None = Field(default=None, max_length=2000)
+    confirmed: bool = True
+
+
+@router.put("/policies/{pack_id}/values/{path:path}", response_model=EntryOut)
+async def enter_value(
+    pack_id: str, path: str, body: ValueIn, principal: Operator, runtime: Runtime, book: Book, response: Response
+) -> EntryOut:
+    """Set (or correct) a ratio, sum or limit of a pack's settlement or subsidy rules, e.g. one still pending."""
+    pack = _pack_of(book, pack_id)
+    _operator_of(principal, pack.region_code)
+    entry = PolicyEntry(
+        entry_id=new_event_id(),
+        kind=EntryKind.VALUE,
+        pack_id=pack_id,
+        region_code=pack.region_code,
+        path=path,
+        setting=body.value,
+        source=body.source,
+        note=body.note,
+        confirmed=body.confirmed,
+        entered_by=principal.name,
+        entered_at=utcnow(),
+    )
+    try:
+        with_settings(pack, [entry])  # the pack must still be a valid pack with it
+    except RuleViolation as exc:
+        raise _invalid("path" if exc.rule == "value-unknown" else "value", exc) from None
+    return await _enter(runtime, book, book.value_entry(pack_id, path), entry, response)
 
 
 class PackIn(BaseModel):

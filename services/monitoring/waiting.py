@@ -118,6 +118,8 @@ async def years_to_walk(conn: AsyncConnection, book: PolicyBook, entry: PolicyEn
 
 async def evaluate_late(uow: UnitOfWork, rules: Rules, book: PolicyBook, entry: PolicyEntry, cause: Envelope) -> int:
     """Walk the years ``entry`` may change and raise what they now call for; returns how many flags were raised."""
+    if entry.kind is EntryKind.VALUE:
+        return 0  # a settlement or subsidy ratio or limit: no warning line moves
     if entry.kind is EntryKind.FIGURE and entry.figure not in _monitoring_figures(book, entry.pack_id):
         return 0  # a contribution standard, say: no warning line moves
     targets = await years_to_walk(uow.conn, book, entry)

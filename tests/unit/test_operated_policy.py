@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from libs.common.policy import PolicyBook, load_book
-from libs.common.policy.operated import EntryKind, PolicyEntry, check_figure_entry, check_operator_pack, overlay
+from libs.common.policy.operated import (
+    EntryKind,
+    PolicyEntry,
+    check_figure_entry,
+    check_operator_pack,
+    overlay,
+    with_settings,
+)
 from libs.common.rules import RuleViolation
 from tests.backends import REPO
 
@@ -109,3 +116,44 @@ def test_an_operator_pack_is_valid_new_and_in_the_operators_region(book: PolicyB
     )
     book.apply([entry])
     assert book.for_county("500243", datetime(2025, 6, 1).date(), "monitoring").id == "pengshui-2025"
+
+
+def value_entry(entry_id: str, path: str, setting: str, *, minutes: int = 0, confirmed: bool = True) -> PolicyEntry:
+    return PolicyEntry(
+        entry_id=entry_id,
+        kind=EntryKind.VALUE,
+        pack_id="xinzhou-2022",
+        region_code="140900",
+        source="忻州市医疗保障局文件",
+        entered_by="忻州市医保局",
+        entered_at=T0 + timedelta(minutes=minutes),
+        confirmed=confirmed,
+        path=path,
+        setting=setting,
+    )
+
+
+def test_a_pending_limit_set_by_the_operator_is_in_the_pack_with_the_entrys_status_and_source(book: PolicyBook) -> None:
+    from libs.common.policy.blind_spots import blind_spots
+
+    path = "settlement.assistance[xinzhou-2022-tekun].annual_limit"
+    spots = {(s.kind.value, s.figure) for s in blind_spots(book, datetime(2026, 12, 3).date())}
+    assert ("pending_value", path) in spots
+    book.apply(
+        [value_entry("v-1", path, "60000.00", confirmed=False), value_entry("v-2", path, "unlimited", minutes=5)]
+    )
+    tekun = next(g for g in book.get("xinzhou-2022").settlement.assistance if g.id == "xinzhou-2022-tekun")  # type: ignore[union-attr]
+    assert (tekun.annual_limit.value, tekun.annual_limit.status.value) == ("unlimited", "confirmed")
+    assert tekun.annual_limit.source == "忻州市医疗保障局文件"
+    spots = {(s.kind.value, s.figure) for s in blind_spots(book, datetime(2026, 12, 3).date())}
+    assert not any(figure == path for _, figure in spots)
+
+
+def test_a_value_entry_must_name_a_value_of_the_pack_and_keep_it_valid(book: PolicyBook) -> None:
+    xinzhou = book.get("xinzhou-2022")
+    with pytest.raises(RuleViolation) as unknown:
+        with_settings(xinzhou, [value_entry("v-1", "settlement.nowhere", "0.50")])
+    assert unknown.value.rule == "value-unknown"
+    with pytest.raises(RuleViolation) as invalid:
+        with_settings(xinzhou, [value_entry("v-1", "settlement.tilted.ratio", "1.50")])  # a ratio is at most 1
+    assert invalid.value.rule == "value-invalid"

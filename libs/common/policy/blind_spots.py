@@ -16,6 +16,7 @@ from enum import StrEnum
 from libs.common import regions
 from libs.common.policy.book import PolicyBook
 from libs.common.policy.pack import PolicyPack
+from libs.common.policy.values import Status
 
 SECTIONS = ("monitoring", "referral", "settlement", "subsidy", "enrollment", "waiting_period", "reports")
 SECTION_LABELS = {
@@ -36,11 +37,13 @@ CARRIED_FORWARD = frozenset({"monitoring", "referral"})
 
 class Kind(StrEnum):
     MISSING_FIGURE = "missing_figure"  # 缺少参数
+    PENDING_VALUE = "pending_value"  # 缺少参数: a ratio, sum or limit nobody has set
     PACK_ENDED = "pack_ended"  # 政策到期且无后续政策
     UNCONFIRMED = "unconfirmed"  # 参数未经核实
 
 
 KIND_LABELS = {
+    Kind.PENDING_VALUE: "缺少参数",
     Kind.MISSING_FIGURE: "缺少参数",
     Kind.PACK_ENDED: "政策已到期、无后续政策",
     Kind.UNCONFIRMED: "参数未核实",
@@ -114,6 +117,7 @@ def blind_spots(book: PolicyBook, on: date) -> list[BlindSpot]:
                 )
             for figure in sorted(_figures_of(pack, section)):
                 found.extend(_figure_spots(book, pack, section, figure, year))
+            found.extend(_value_spots(pack, section, year))
     return sorted(found, key=lambda s: (s.region_code, s.section, s.pack_id, s.kind.value, s.figure or ""))
 
 
@@ -133,6 +137,21 @@ def _figure_spots(book: PolicyBook, pack: PolicyPack, section: str, name: str, y
         yield BlindSpot(
             pack.region_code, section, year, Kind.UNCONFIRMED, pack.id, name, label, f"{figure.description}: {source}"
         )
+
+
+def _value_spots(pack: PolicyPack, section: str, year: int) -> Iterator[BlindSpot]:
+    """The section's ratios, sums and limits nobody has set, or in use unconfirmed (a provisional one included)."""
+    for path, value in pack.values():
+        if not path.startswith(f"{section}."):
+            continue
+        if value.given() is None:
+            kind = Kind.PENDING_VALUE
+        elif value.status is not Status.CONFIRMED:
+            kind = Kind.UNCONFIRMED
+        else:
+            continue
+        detail = value.pending if kind is Kind.PENDING_VALUE and value.pending else value.source
+        yield BlindSpot(pack.region_code, section, year, kind, pack.id, path, "政策参数", detail)
 
 
 def _figures_of(pack: PolicyPack, section: str) -> set[str]:

@@ -83,11 +83,15 @@ class PolicyBook:
 
     def entry_for(self, pack_id: str, figure: str, year: int) -> PolicyEntry | None:
         """The operator entry in force for a figure's year, if the value is an operator's."""
-        return latest_entries(self.entries.values())[0].get((pack_id, figure, year))
+        return latest_entries(self.entries.values()).figures.get((pack_id, figure, year))
 
     def pack_entry(self, pack_id: str) -> PolicyEntry | None:
         """The operator entry in force for an operator's pack (None for a reviewed pack)."""
-        return latest_entries(self.entries.values())[1].get(pack_id)
+        return latest_entries(self.entries.values()).packs.get(pack_id)
+
+    def value_entry(self, pack_id: str, path: str) -> PolicyEntry | None:
+        """The operator entry in force for a pack's ratio, sum or limit, if the value is an operator's."""
+        return latest_entries(self.entries.values()).values.get((pack_id, path))
 
     def for_county(self, county_code: str, on: date, section: Section | None = None) -> PolicyPack:
         """The pack in force for a county on a date; with ``section``, the most specific pack that has it.

@@ -8,11 +8,12 @@ entries, so every service that holds the same entries holds the same book, in wh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -49,16 +50,20 @@ class PolicyEntry:
     year: int | None = None
     value: Decimal | None = None
     pack: dict[str, Any] | None = None  # the pack document, for kind PACK
+    path: str | None = None  # for kind VALUE: where in the pack (as PolicyPack.values() names it)
+    setting: str | None = None  # for kind VALUE: "0.70", "60000.00", "unlimited"
 
     def says_the_same_as(self, other: PolicyEntry) -> bool:
         """The same value (or pack) with the same source, note and status: entering it again changes nothing."""
-        return (self.kind, self.pack_id, self.figure, self.year, self.value, self.pack) == (
+        return (self.kind, self.pack_id, self.figure, self.year, self.value, self.pack, self.path, self.setting) == (
             other.kind,
             other.pack_id,
             other.figure,
             other.year,
             other.value,
             other.pack,
+            other.path,
+            other.setting,
         ) and (self.source, self.note, self.confirmed) == (other.source, other.note, other.confirmed)
 
     @property
@@ -70,24 +75,36 @@ class PolicyEntry:
 FigureKey = tuple[str, str, int]  # pack, figure, year
 
 
-def latest_entries(entries: Iterable[PolicyEntry]) -> tuple[dict[FigureKey, PolicyEntry], dict[str, PolicyEntry]]:
-    """The entry in force for every (pack, figure, year) and every operator pack."""
-    figures: dict[FigureKey, PolicyEntry] = {}
-    packs: dict[str, PolicyEntry] = {}
+class Latest(NamedTuple):
+    """The entries in force: per (pack, figure, year), per operator pack, per (pack, value path)."""
+
+    figures: dict[FigureKey, PolicyEntry]
+    packs: dict[str, PolicyEntry]
+    values: dict[tuple[str, str], PolicyEntry]
+
+
+def latest_entries(entries: Iterable[PolicyEntry]) -> Latest:
+    latest = Latest({}, {}, {})
     for entry in entries:
         if entry.kind is EntryKind.FIGURE:
             assert entry.figure is not None and entry.year is not None
-            key = (entry.pack_id, entry.figure, entry.year)
-            if key not in figures or figures[key].order < entry.order:
-                figures[key] = entry
-        elif entry.pack_id not in packs or packs[entry.pack_id].order < entry.order:
-            packs[entry.pack_id] = entry
-    return figures, packs
+            _keep_later(latest.figures, (entry.pack_id, entry.figure, entry.year), entry)
+        elif entry.kind is EntryKind.VALUE:
+            assert entry.path is not None
+            _keep_later(latest.values, (entry.pack_id, entry.path), entry)
+        else:
+            _keep_later(latest.packs, entry.pack_id, entry)
+    return latest
+
+
+def _keep_later(found: dict[Any, PolicyEntry], key: object, entry: PolicyEntry) -> None:
+    if key not in found or found[key].order < entry.order:
+        found[key] = entry
 
 
 def overlay(base: Sequence[PolicyPack], entries: Iterable[PolicyEntry]) -> list[PolicyPack]:
-    """The YAML packs with the operator's packs added and every entered figure value set."""
-    figures, operator_packs = latest_entries(entries)
+    """The YAML packs with the operator's packs added and every entered figure value and pack value set."""
+    figures, operator_packs, values = latest_entries(entries)
     base_ids = {p.id for p in base}
     packs = list(base)
     for pack_id, entry in sorted(operator_packs.items()):
@@ -99,18 +116,61 @@ def overlay(base: Sequence[PolicyPack], entries: Iterable[PolicyEntry]) -> list[
     for (pack_id, figure, year), entry in figures.items():
         assert entry.value is not None
         by_pack.setdefault(pack_id, {}).setdefault(figure, {})[year] = entry.value
+    settings: dict[str, list[PolicyEntry]] = {}
+    for (pack_id, _), entry in sorted(values.items()):
+        settings.setdefault(pack_id, []).append(entry)
     out = []
     for pack in packs:
         entered = by_pack.get(pack.id)
         if entered:
             updated = dict(pack.figures)
-            for name, values in entered.items():
+            for name, by_year in entered.items():
                 if name in updated:
                     known = updated[name]
-                    updated[name] = known.model_copy(update={"values": {**known.values, **values}})
+                    updated[name] = known.model_copy(update={"values": {**known.values, **by_year}})
             pack = pack.model_copy(update={"figures": updated})
+        if pack.id in settings:
+            pack = with_settings(pack, settings[pack.id])
         out.append(pack)
     return out
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+
+
+def with_settings(pack: PolicyPack, entries: Sequence[PolicyEntry]) -> PolicyPack:
+    """``pack`` with each entry's value set at its path, with the entry's status and source, validated as a pack
+    is. Raises RuleViolation (``value-unknown``, ``value-invalid``) when a path or a setting cannot stand."""
+    known = {path for path, _ in pack.values()}
+    data = pack.model_dump(mode="json")
+    for entry in entries:
+        assert entry.path is not None and entry.setting is not None
+        if entry.path not in known:
+            raise RuleViolation(
+                "value-unknown", f"pack {pack.id} has no ratio, sum or limit at {entry.path} (GET /policies lists them)"
+            )
+        *parents, last = _PART.findall(entry.path)
+        node: Any = data
+        for name, ident in parents:
+            node = node[_key(node, name, ident)]
+        node[_key(node, *last)] = {
+            "value": entry.setting,
+            "status": "confirmed" if entry.confirmed else "unconfirmed",
+            "source": entry.source,
+        }
+    try:
+        return PolicyPack.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RuleViolation("value-invalid", f"{where}: {first['msg']}") from None
+
+
+def _key(node: Any, name: str, ident: str) -> Any:
+    """A path part's key in a dumped pack: a list item by its id, a mapping key by its text."""
+    if ident:
+        return next(i for i, item in enumerate(node) if item.get("id") == ident)
+    return next((k for k in node if str(k) == name), name)
 
 
 def check_figure_entry(pack: PolicyPack, figure: str, year: int) -> None:

@@ -44,6 +44,8 @@ def policy_entries_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("year", sa.Integer, nullable=True),
         sa.Column("value", sa.Numeric(14, 2, asdecimal=True), nullable=True),
         sa.Column("pack", sa.Text, nullable=True),  # the pack document as JSON, for kind "pack"
+        sa.Column("path", sa.String(300), nullable=True),  # for kind "value": where in the pack
+        sa.Column("setting", sa.String(40), nullable=True),  # for kind "value": "0.70", "unlimited"
         sa.Column("confirmed", sa.Boolean, nullable=False),
         sa.Column("source", sa.Text, nullable=False),
         sa.Column("note", sa.Text, nullable=True),
@@ -68,6 +70,8 @@ def entry_of(event: PolicyChangedV1) -> PolicyEntry:
         year=event.year,
         value=event.value,
         pack=event.pack,
+        path=event.path,
+        setting=event.setting,
     )
 
 
@@ -81,6 +85,8 @@ def event_of(entry: PolicyEntry) -> PolicyChangedV1:
         year=entry.year,
         value=entry.value,
         pack=entry.pack,
+        path=entry.path,
+        setting=entry.setting,
         confirmed=entry.confirmed,
         source=entry.source,
         note=entry.note,
@@ -103,6 +109,8 @@ async def store_entry(conn: AsyncConnection, table: sa.Table, entry: PolicyEntry
             year=entry.year,
             value=entry.value,
             pack=None if entry.pack is None else json.dumps(entry.pack, ensure_ascii=False),
+            path=entry.path,
+            setting=entry.setting,
             confirmed=entry.confirmed,
             source=entry.source,
             note=entry.note,
@@ -130,6 +138,8 @@ async def load_entries(conn: AsyncConnection, table: sa.Table) -> list[PolicyEnt
             year=r.year,
             value=None if r.value is None else Decimal(r.value),
             pack=None if r.pack is None else json.loads(r.pack),
+            path=r.path,
+            setting=r.setting,
         )
         for r in rows
     ]

@@ -47,6 +47,7 @@ class ClaimSettledV1(Contract):
 class EntryKind(StrEnum):
     FIGURE = "figure"  # one figure's value for one year
     PACK = "pack"  # a whole pack, e.g. the successor of one that ended
+    VALUE = "value"  # one ratio, sum or limit of a pack's settlement or subsidy rules (one that was pending)
 
 
 class PolicyChangedV1(Contract):
@@ -67,6 +68,14 @@ class PolicyChangedV1(Contract):
     figure: str | None = Field(default=None, description="the figure's name in the pack (kind figure)")
     year: int | None = Field(default=None, description="the year the value applies in (kind figure)")
     value: NonNegativeYuan | None = Field(default=None, description="yuan (kind figure)")
+    path: str | None = Field(
+        default=None,
+        description="the ratio's, sum's or limit's place in the pack, as GET /policies lists it, e.g. "
+        "settlement.assistance[xinzhou-2022-tekun].annual_limit (kind value)",
+    )
+    setting: str | None = Field(
+        default=None, description='the value as a pack writes it: "0.70", "60000.00" or "unlimited" (kind value)'
+    )
     pack: dict[str, Any] | None = Field(
         default=None, description="the pack document, in the schema of policies/*.yaml (kind pack)"
     )
@@ -82,6 +91,8 @@ class PolicyChangedV1(Contract):
             raise ValueError("a figure entry names the figure, the year and the value")
         if self.kind is EntryKind.PACK and self.pack is None:
             raise ValueError("a pack entry carries the pack")
+        if self.kind is EntryKind.VALUE and (self.path is None or self.setting is None):
+            raise ValueError("a value entry names the path and the setting")
         return self
 
 
