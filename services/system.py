@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from libs.common import clock
 from libs.common.messaging.bus import Bus
 from libs.common.runtime import build_bus
 from libs.common.settings import Settings
@@ -30,6 +31,8 @@ async def running(settings: Settings, only: str | None = None) -> AsyncIterator[
     """Build and start the services (all, or ``only`` one); stop them on exit."""
     names = [only] if only else list(SERVICES)
     async with AsyncExitStack() as stack:
+        # One clock for the shared bus and every service, from settings; each service's lifespan installs the same.
+        stack.enter_context(clock.installed(clock.Clock(settings.today)))
         shared: Bus | None = None
         if settings.bus == "embedded" and len(names) > 1:
             # One embedded bus for all, so a publish wakes the other services' consumers at once.

@@ -60,9 +60,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
 
 @asynccontextmanager
 async def referral_service(settings: Settings, today: date) -> AsyncIterator[httpx.AsyncClient]:
-    """One run of the referral service whose clock says ``today``."""
-    app = build(settings)
-    app.state.today = lambda: today
+    """One run of the referral service whose clock starts on ``today``."""
+    app = build(settings.model_copy(update={"today": today}))
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://r") as client:
         yield client
