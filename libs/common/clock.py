@@ -1,5 +1,5 @@
 """The one clock: "today" as the agencies count it (the Beijing date, whatever zone the server runs in) and "now"
-as a UTC instant. No other module reads the machine's time (tests/unit/test_clock_shape.py fails if one does).
+as a UTC instant. No other module reads the machine's time (tests/unit/test_one_clock.py fails if one does).
 
 A clock may start on another date (``SAFETYNET_TODAY``, for drills and tests): it is then the machine's clock
 shifted by whole days, so that its Beijing date is that date when it is made, and time flows from there at the
