@@ -12,6 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
+from libs.common import clock
 from libs.common.db import create_engine
 from libs.common.logging_setup import configure_logging
 from libs.common.migrations import upgrade
@@ -75,11 +76,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     settings = Settings()
     configure_logging(settings.log_level)
-    if args.command == "run":
-        asyncio.run(serve(settings, args.host, args.service, args.port))
-    elif args.command == "monitoring":
-        result = asyncio.run(rebuild_monitoring_year(settings, args.year))
-        print(f"{result.year}: {result.person_years} person-years rebuilt, {result.differing} differed from before")
+    with clock.installed(clock.Clock(settings.today)):
+        if args.command == "run":
+            asyncio.run(serve(settings, args.host, args.service, args.port))
+        elif args.command == "monitoring":
+            result = asyncio.run(rebuild_monitoring_year(settings, args.year))
+            print(f"{result.year}: {result.person_years} person-years rebuilt, {result.differing} differed from before")
 
 
 async def rebuild_monitoring_year(settings: Settings, year: int) -> Rebuilt:

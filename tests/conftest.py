@@ -1,16 +1,22 @@
-"""Fixtures shared by every test: settings, and the real backends (see tests/backends.py)."""
+"""Fixtures shared by every test: the clock, settings, and the real backends (see tests/backends.py)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from libs.common import clock
 from libs.common.settings import Settings
 from tests import backends
+
+# The day every test runs on, never the machine's: SAFETYNET_TEST_TODAY (CI runs the end-to-end suite again on
+# 2027-06-15 and 2031-01-02), else a fixed day. A test about particular dates sets its own clock or settings.
+TEST_TODAY = date.fromisoformat(os.environ.get("SAFETYNET_TEST_TODAY") or "2026-12-03")
 
 
 @pytest.fixture(autouse=True)
@@ -22,9 +28,18 @@ def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+@pytest.fixture(autouse=True)
+def _test_clock() -> Iterator[clock.Clock]:
+    """The process's clock starts on TEST_TODAY; a service started with settings of another ``today`` replaces
+    it while it runs."""
+    with clock.installed(clock.Clock(TEST_TODAY)) as installed:
+        yield installed
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "environment": "test",
+        "today": TEST_TODAY,
         "data_dir": tmp_path,
         "policies_dir": backends.REPO / "policies",
         "holidays_file": backends.REPO / "deploy" / "holidays.yaml",

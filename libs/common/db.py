@@ -13,9 +13,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from libs.common.clock import utc_now
+
 
 def utcnow_column_default() -> datetime:
-    return datetime.now(UTC)
+    """``recorded_at``, ``flagged_at``, ``issued_at`` and the like: the process's clock (libs/common/clock.py)."""
+    return utc_now()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -6,6 +6,7 @@ that is what every PaaS and compose file already sets.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # How often a service looks for breached deadlines (the referral service's overdue scan); it also scans at start.
     deadline_scan_interval_seconds: float = Field(default=60.0, gt=0)
+    # The date the clock starts on, for drills and tests (time flows on from it); unset: the real Beijing date.
+    # See libs/common/clock.py.
+    today: date | None = None
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_dev(self) -> Settings:

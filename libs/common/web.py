@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from libs.common import clock
 from libs.common.auth import ApiKeys
 from libs.common.problems import install_problem_handlers
 from libs.common.runtime import ServiceRuntime
@@ -17,11 +18,13 @@ from libs.common.runtime import ServiceRuntime
 def create_app(runtime: ServiceRuntime, *, title: str, description: str, routers: Sequence[APIRouter]) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        try:
-            yield
-        finally:
-            await runtime.stop()
+        # The clock of the settings for as long as the service runs; libs/common/clock.py says why process-wide.
+        with clock.installed(clock.Clock(runtime.settings.today)):
+            await runtime.start()
+            try:
+                yield
+            finally:
+                await runtime.stop()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from libs.common import regions
 from libs.common.agencies import Agency
 from libs.common.auth import POLICY_ADMIN, Principal, allow, require_role
-from libs.common.clock import china_today
+from libs.common.clock import china_today, utc_now
 from libs.common.deps import Book, Runtime
-from libs.common.messaging.envelope import new_event_id, utcnow
+from libs.common.messaging.envelope import new_event_id
 from libs.common.money import NonNegativeYuan
 from libs.common.policy import NoPolicy, PolicyBook, PolicyPack
 from libs.common.policy.operated import (
@@ -180,7 +180,7 @@ async def enter_figure(
         note=body.note,
         confirmed=body.confirmed,
         entered_by=principal.name,
-        entered_at=utcnow(),
+        entered_at=utc_now(),
     )
     return await _enter(runtime, book, book.entry_for(pack_id, figure, year), entry, response)
 
@@ -241,7 +241,7 @@ async def enter_value(
         note=body.note,
         confirmed=body.confirmed,
         entered_by=principal.name,
-        entered_at=utcnow(),
+        entered_at=utc_now(),
     )
     try:
         with_settings(pack, [entry])  # the pack must still be a valid pack with it
@@ -281,6 +281,6 @@ async def enter_pack(
         note=body.note,
         confirmed=body.confirmed,
         entered_by=principal.name,
-        entered_at=utcnow(),
+        entered_at=utc_now(),
     )
     return await _enter(runtime, book, book.pack_entry(pack.id), entry, response)

@@ -23,9 +23,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from libs.common import regions
+from libs.common.clock import utc_now
 from libs.common.db import among, insert_ignoring_duplicates
 from libs.common.messaging.contracts.assistance import ClaimSettledV1
-from libs.common.messaging.envelope import Envelope, utcnow
+from libs.common.messaging.envelope import Envelope
 from libs.common.messaging.unit_of_work import UnitOfWork
 from libs.common.metrics import MetricSource
 from libs.common.policy import PolicyBook
@@ -271,7 +272,7 @@ async def _settle_waiting(
             await conn.execute(
                 waiting_years.update()
                 .where(condition, w.year == year, w.evaluated_at.is_(None))
-                .values(evaluated_at=utcnow())
+                .values(evaluated_at=utc_now())
             )
     rows: dict[tuple[str, int, str, str], dict[str, object]] = {}
     for (person_key, year), found in still.items():

@@ -45,9 +45,7 @@ def build(settings: Settings, bus: Bus | None = None) -> FastAPI:
         routers=[router, answers_router, board_router(calendar, book)],
     )
     app.state.calendar = calendar
-    # One clock for the routes and the scan; a test may set app.state.today to a fixed day before start.
-    app.state.today = china_today
-    scan = OverdueScan(runtime.uow, calendar, lambda: app.state.today())
+    scan = OverdueScan(runtime.uow, calendar, china_today)
     app.state.overdue_scan = scan
     runtime.every("overdue-scan", settings.deadline_scan_interval_seconds, scan.run_once)
     return app

@@ -1,14 +1,14 @@
-"""Dependencies of the referral routes: the working-day calendar and today's date, both from the app's bootstrap."""
+"""Dependencies of the referral routes: the working-day calendar from the app's bootstrap, and today's date."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from libs.common.calendar import WorkingCalendar
+from libs.common.clock import china_today
 
 
 def get_calendar(request: Request) -> WorkingCalendar:
@@ -16,10 +16,9 @@ def get_calendar(request: Request) -> WorkingCalendar:
     return calendar
 
 
-def get_today(request: Request) -> date:
-    """Today in China; the bootstrap's clock, which tests may set to a fixed day."""
-    today: Callable[[], date] = request.app.state.today
-    return today()
+def get_today() -> date:
+    """Today in China, from the process's clock (``SAFETYNET_TODAY`` sets the day it starts on)."""
+    return china_today()
 
 
 Calendar = Annotated[WorkingCalendar, Depends(get_calendar)]

@@ -5,24 +5,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
+from libs.common import clock
 from libs.common.messaging.bus import Record
 from libs.common.messaging.contracts.monitoring import RiskFlaggedV1
 from libs.common.messaging.envelope import Envelope
-from libs.common.runtime import build_bus
+from libs.common.runtime import ServiceRuntime, build_bus
 from libs.common.settings import Settings
 from services.referral.app import build
-from services.referral.board import today_in_china
 from tests import backends
 from tests.conftest import make_settings
+from tests.e2e.system import eventually
 
 REPO_POLICIES = backends.REPO / "policies"
 
@@ -49,25 +49,33 @@ def referral_settings(request: pytest.FixtureRequest, tmp_path: Path, **override
 
 
 class Pinned:
-    """The running referral app's "today" (routes, overdue scan and board alike), changeable during a test."""
+    """The process's clock during one run of the referral service (routes, overdue scan and board alike), moved on
+    by the test: each move installs a clock starting on the new day, put back when the run ends."""
 
-    def __init__(self, app: FastAPI, today: date) -> None:
-        self._app = app
-        self.set(today)
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
 
     def set(self, today: date) -> None:
-        self._app.state.today = lambda: today
-        self._app.dependency_overrides[today_in_china] = lambda: today
+        self._stack.enter_context(clock.installed(clock.Clock(today)))
 
 
 @asynccontextmanager
 async def referral_service(settings: Settings, today: date) -> AsyncIterator[tuple[httpx.AsyncClient, Pinned]]:
-    """One run of the referral service whose clock says ``today`` (until the test moves it)."""
-    app = build(settings)
-    pinned = Pinned(app, today)
+    """One run of the referral service whose clock starts on ``today`` (until the test moves it)."""
+    app = build(settings.model_copy(update={"today": today}))
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://r") as client:
-        yield client, pinned
+        # Inside the lifespan: the moves are undone before the lifespan puts back the clock it found.
+        with ExitStack() as stack:
+            yield client, Pinned(stack)
+        # What the run committed is on the topic before it stops, as a probe reading the topic afterwards expects
+        # (stopping ends the relay at its next turn, which on a loaded machine came before the last pass).
+        runtime: ServiceRuntime = app.state.runtime
+        await eventually(lambda: _drained(runtime), timeout=30.0)
+
+
+async def _drained(runtime: ServiceRuntime) -> bool:
+    return await runtime.relay.backlog() == 0
 
 
 def flag_envelope(event: RiskFlaggedV1, at: datetime) -> Envelope:

@@ -6,10 +6,9 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-import chinese_calendar
 import httpx
 from fastapi import FastAPI
 
@@ -87,13 +86,3 @@ async def eventually(probe: Any, timeout: float = 60.0, interval: float = 0.2) -
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(interval)
-
-
-def expected_due(opened: date, working_days: int) -> date:
-    """Counted independently of our calendar code: chinesecalendar day by day, from the next day on."""
-    day, counted = opened, 0
-    while counted < working_days:
-        day += timedelta(days=1)
-        if chinese_calendar.is_workday(day):
-            counted += 1
-    return day

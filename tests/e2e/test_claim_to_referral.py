@@ -5,12 +5,11 @@ Run on the embedded default (SQLite files, embedded bus) and on PostgreSQL + a K
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from libs.common.clock import china_today
 from libs.common.settings import Settings
 from tests.e2e.system import auth, claim_body, eventually, person, system
 
@@ -53,7 +52,7 @@ async def test_a_dibao_claim_over_6000_becomes_referrals_with_shanxis_deadlines(
             "/claims", headers=auth("medical_security"), json=claim_body("C-2026-0001", id_number, "12000.00")
         )
         assert posted.status_code == 201, posted.text
-        opened_today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        opened_today = china_today()  # the clock the system runs on (tests/conftest.py)
 
         async def both_agencies_referred() -> list[dict[str, Any]]:
             mine = await referrals_for(api["referral"], "medical_security", key)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from libs.common.clock import china_today
 from libs.common.messaging.envelope import Envelope
 from libs.common.runtime import build_bus
 from libs.common.settings import Settings
@@ -107,7 +106,7 @@ async def test_dibao_answer_becomes_a_roster_addition_from_the_resolution_date(s
 
         resolved = await referral.post(f"/referrals/{rid}/resolution", headers=CIVIL, json={"outcome": "纳入低保"})
         assert resolved.status_code == 200, resolved.text
-        today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+        today = china_today().isoformat()
         body = resolved.json()
         assert (body["status"], body["outcome"], body["outcome_label"], body["closed_on"]) == (
             "resolved",

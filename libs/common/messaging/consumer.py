@@ -25,11 +25,12 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from libs.common.clock import utc_now
 from libs.common.db import insert_ignoring_duplicates
 from libs.common.gc_pause import PausedWhileBusy
 from libs.common.messaging.bus import Bus, BusConsumer, BusUnavailable, Delivery, Record
 from libs.common.messaging.contracts import REGISTRY, Contract
-from libs.common.messaging.envelope import Envelope, envelope_with, utcnow
+from libs.common.messaging.envelope import Envelope, envelope_with
 from libs.common.messaging.topics import dead_letter_topic
 from libs.common.messaging.unit_of_work import UnitOfWork
 
@@ -185,7 +186,7 @@ class ConsumerRunner:
             if item.envelope.id not in seen:
                 seen.add(item.envelope.id)
                 unique.append(item)
-        now = utcnow()  # one moment for the batch: handled in one transaction
+        now = utc_now()  # one moment for the batch: handled in one transaction
         if uow.conn.dialect.name == "postgresql":
             # One array of ids in, and back only the ids the inbox already had (usually none): building a row per
             # event and reading every new id back was ~2.5 µs an event of the consumer's own time.
@@ -230,7 +231,7 @@ class ConsumerRunner:
                         ("dlq-original-partition", str(p.delivery.partition).encode()),
                         ("dlq-original-offset", str(p.delivery.offset).encode()),
                         ("dlq-consumer-group", self.group.encode()),
-                        ("dlq-failed-at", utcnow().isoformat().encode()),
+                        ("dlq-failed-at", utc_now().isoformat().encode()),
                     ),
                 )
                 for p in poison

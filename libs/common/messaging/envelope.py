@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import os
 import threading
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from libs.common.clock import unix_ms, utc_now
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 
@@ -61,12 +62,8 @@ def new_event_id() -> str:
         pool.data, at = os.urandom(_POOL_BYTES), 0
     pool.at = at + _RANDOM_BYTES
     r = pool.data[at : at + _RANDOM_BYTES].hex()  # 20 hex digits; the first is unused
-    ms = f"{time.time_ns() // 1_000_000:012x}"
+    ms = f"{unix_ms():012x}"
     return f"{ms[:8]}-{ms[8:]}-7{r[1:4]}-{_VARIANT[int(r[4], 16) & 3]}{r[5:8]}-{r[8:]}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Envelope(BaseModel):
@@ -81,7 +78,7 @@ class Envelope(BaseModel):
     source: str = Field(min_length=1, description="URI-reference of the producing service")
     type: str = Field(min_length=1, description="event type, e.g. cn.safetynet.claims.settled")
     subject: str = Field(min_length=1, description="pseudonymous person key; also the Kafka record key")
-    time: datetime = Field(default_factory=utcnow)
+    time: datetime = Field(default_factory=utc_now)
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str | None = None
     schemaversion: int = Field(ge=1)

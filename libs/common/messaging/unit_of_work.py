@@ -13,9 +13,10 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from libs.common.clock import utc_now
 from libs.common.db import bulk_insert
 from libs.common.messaging.contracts import Contract
-from libs.common.messaging.envelope import Envelope, new_event_id, utcnow
+from libs.common.messaging.envelope import Envelope, new_event_id
 from libs.common.messaging.tables import MessagingTables
 
 
@@ -42,7 +43,7 @@ class UnitOfWork:
         self._wrote_events = False
         self._prefixes: dict[tuple[str, int], str] = {}
         # One moment for all events of a unit of work: they happen together, in one transaction.
-        self._time = utcnow().isoformat()
+        self._time = utc_now().isoformat()
         # Set by the consumer when this unit of work's batch overlaps the batch before it (ConsumerRunner.run).
         self.previous_batch: asyncio.Future[None] | None = None
 
@@ -57,7 +58,7 @@ class UnitOfWork:
         self._tx = await self._conn.begin()
         self._pending = []
         self._wrote_events = False
-        self._time = utcnow().isoformat()
+        self._time = utc_now().isoformat()
         return self
 
     async def __aexit__(
