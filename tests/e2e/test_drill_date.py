@@ -12,6 +12,7 @@ from typing import Any
 
 from libs.common.clock import china_date, china_today
 from tests.conftest import TEST_TODAY, make_settings
+from tests.e2e.referral_alone import with_local_decision_deadline
 from tests.e2e.system import auth, claim_body, eventually, person, system
 
 DRILL = date(2030, 9, 30)  # a Monday, in a year chinesecalendar 1.11 does not know
@@ -19,7 +20,9 @@ DRILL = date(2030, 9, 30)  # a Monday, in a year chinesecalendar 1.11 does not k
 
 async def test_the_system_runs_on_the_drill_date(tmp_path: Path) -> None:
     ms = auth("medical_security")
-    async with system(make_settings(tmp_path, today=DRILL)) as api:
+    # 山西's seed gives the decision no number of days: the drill's county has set a local one of 5 working days.
+    policies = with_local_decision_deadline(tmp_path, "shanxi-2022", 5, "吕梁市医保局 演练用办理时限")
+    async with system(make_settings(tmp_path, today=DRILL, policies_dir=policies)) as api:
         assert china_today() == DRILL
         # 25,000.00 left to an ordinary resident > 20,000.00 → 防范因病致贫 warning → two referrals.
         posted = await api["assistance"].post("/claims", headers=ms, json=claim_body("C-D-1", person(41), "25000.00"))
