@@ -30,6 +30,10 @@ YearKey = tuple[str, int]
 DIAGNOSIS_LENGTH = 200  # claim_facts.diagnosis: the risk description is written from the event, not from here
 # The same upsert as the SQLite statement below, for unnest_insert (and accumulate_pg's statement): add the batch's
 # increments, keep the last region, return the new totals.
+# The most any rule's burden can be for a year's parts (the bound domain.lowest_line relies on): the larger of the
+# burden and the in-policy self-pay, plus what assistance paid. SQL over the parts' columns, read by both databases;
+# the one-statement claim path and the late walk (waiting.py) both filter with it.
+REACH_SQL = "CASE WHEN burden > self_pay THEN burden ELSE self_pay END + assistance"
 UPSERT_YEARS_PG = (
     "ON CONFLICT (person_key, year) DO UPDATE SET region_code = excluded.region_code, "
     + ", ".join(f"{n} = year_burdens.{n} + excluded.{n}" for n in domain.PARTS)

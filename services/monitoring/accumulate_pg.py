@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from libs.common.messaging.contracts.assistance import ClaimSettledV1
 from libs.common.messaging.envelope import Envelope
 from services.monitoring import domain
-from services.monitoring.accumulate import DIAGNOSIS_LENGTH, UPSERT_YEARS_PG, Reached, parts_of
+from services.monitoring.accumulate import DIAGNOSIS_LENGTH, REACH_SQL, UPSERT_YEARS_PG, Reached, parts_of
 
 _SUM = ", ".join(f"sum({n}) AS {n}" for n in domain.PARTS)
 _ZERO_UNLESS_COUNTED = ", ".join(f"CASE WHEN s.counts THEN i.{n} ELSE 0 END AS {n}" for n in domain.PARTS)
@@ -92,7 +92,7 @@ running AS (
     )
 )
 SELECT ord, {", ".join(domain.PARTS)} FROM running
-WHERE counts AND greatest(burden, self_pay) + assistance >= floor
+WHERE counts AND {REACH_SQL} >= floor
 ORDER BY ord
 """
 )

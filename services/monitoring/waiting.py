@@ -34,6 +34,7 @@ from libs.common.policy.operated import EntryKind, PolicyEntry
 from libs.common.read_models.categories import held_on, periods_of
 from libs.common.read_models.policy_entries import AfterEntry
 from services.monitoring import domain
+from services.monitoring.accumulate import REACH_SQL
 from services.monitoring.flags import Crossing, raise_flags
 from services.monitoring.rules import Rules
 from services.monitoring.tables import category_periods, claim_facts, persons, risk_flags, waiting_years, year_burdens
@@ -87,11 +88,11 @@ async def years_to_walk(conn: AsyncConnection, book: PolicyBook, entry: PolicyEn
     )
     found: dict[YearKey, Identity] = {}
     w = waiting_years.c
-    waiting = sa.select(w.person_key, w.year, w.id_number, w.name).where(
-        w.pack_id == entry.pack_id, w.year.in_(years), w.evaluated_at.is_(None)
-    )
+    waiting = sa.select(w.person_key, w.year, w.id_number, w.name).where(w.year.in_(years), w.evaluated_at.is_(None))
     if entry.kind is EntryKind.FIGURE:
-        waiting = waiting.where(w.figure == entry.figure)
+        waiting = waiting.where(w.pack_id == entry.pack_id, w.figure == entry.figure)
+    else:  # a successor pack: whatever its region's years waited on under the pack it follows
+        waiting = waiting.where(w.region_code.startswith(regions.region_prefix(pack.region_code)))
     for r in await conn.execute(waiting):
         found[(r.person_key, r.year)] = Identity(r.id_number, r.name)
     for year in years:
@@ -99,16 +100,11 @@ async def years_to_walk(conn: AsyncConnection, book: PolicyBook, entry: PolicyEn
         if line is None:
             continue
         y = year_burdens.c
-        reach = (
-            sa.func.max(y.burden, y.self_pay)
-            if conn.dialect.name == "sqlite"
-            else sa.func.greatest(y.burden, y.self_pay)
-        )
         rows = await conn.execute(
             sa.select(y.person_key).where(
                 y.year == year,
                 y.region_code.startswith(regions.region_prefix(pack.region_code)),
-                reach + y.assistance >= line,
+                sa.literal_column(REACH_SQL) >= line,
             )
         )
         unknown = [r.person_key for r in rows if (r.person_key, year) not in found]
