@@ -117,7 +117,7 @@ async def evaluate_late(uow: UnitOfWork, rules: Rules, book: PolicyBook, entry: 
     """Walk the years ``entry`` may change and raise what they now call for; returns how many flags were raised."""
     if entry.kind is EntryKind.VALUE:
         return 0  # a settlement or subsidy ratio or limit: no warning line moves
-    if entry.kind is EntryKind.FIGURE and entry.figure not in _monitoring_figures(book, entry.pack_id):
+    if entry.kind is EntryKind.FIGURE and entry.figure not in book.get(entry.pack_id).monitoring_figures():
         return 0  # a contribution standard, say: no warning line moves
     targets = await years_to_walk(uow.conn, book, entry)
     if not targets:
@@ -215,11 +215,6 @@ def _lowest_line_of_pack(book: PolicyBook, pack_id: str, year: int) -> Decimal |
         except LookupError:
             continue
     return min(lines, default=None)
-
-
-def _monitoring_figures(book: PolicyBook, pack_id: str) -> set[str | None]:
-    monitoring = book.get(pack_id).monitoring
-    return {r.threshold.figure for r in monitoring.rules} if monitoring is not None else set()
 
 
 async def _years_with_claims(conn: AsyncConnection, first: int, last: date | None) -> list[int]:

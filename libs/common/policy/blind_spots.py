@@ -156,10 +156,10 @@ def _value_spots(pack: PolicyPack, section: str, year: int) -> Iterator[BlindSpo
 
 def _figures_of(pack: PolicyPack, section: str) -> set[str]:
     """The figures the rules of one section use."""
-    monitoring = {r.threshold.figure for r in pack.monitoring.rules} - {None} if pack.monitoring else set()
+    monitoring = pack.monitoring_figures()
     subsidy = set(pack.subsidy.contribution_figures.values()) if pack.subsidy else set()
     if section == "monitoring":
-        return {f for f in monitoring if f is not None}
+        return monitoring
     if section == "subsidy":
         return subsidy
     if section == "settlement":

@@ -51,6 +51,12 @@ class PolicyPack(BaseModel):
         """The figures some rule of the pack uses (a value for any other changes nothing)."""
         return set(self._figure_references())
 
+    def monitoring_figures(self) -> set[str]:
+        """The figures the warning lines use (a value for one of them moves a line)."""
+        if self.monitoring is None:
+            return set()
+        return {r.threshold.figure for r in self.monitoring.rules if r.threshold.figure is not None}
+
     def _figure_references(self) -> Iterator[str]:
         if self.monitoring is not None:
             yield from (r.threshold.figure for r in self.monitoring.rules if r.threshold.figure is not None)
