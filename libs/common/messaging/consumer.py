@@ -23,7 +23,6 @@ from itertools import groupby
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from libs.common.clock import utc_now
 from libs.common.db import insert_ignoring_duplicates
@@ -33,6 +32,7 @@ from libs.common.messaging.contracts import REGISTRY, Contract
 from libs.common.messaging.envelope import Envelope, envelope_with
 from libs.common.messaging.topics import dead_letter_topic
 from libs.common.messaging.unit_of_work import UnitOfWork
+from libs.common.outages import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +86,6 @@ class InFlight(NamedTuple):
 
     task: asyncio.Task[None]
     fetched: Fetched
-
-
-def _is_infrastructure(exc: BaseException) -> bool:
-    if isinstance(exc, BusUnavailable | OperationalError | InterfaceError | OSError | TimeoutError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 class ConsumerRunner:
@@ -272,7 +266,7 @@ class ConsumerRunner:
             try:
                 await self._handle_batch(fetched.decoded, previous)
             except Exception as exc:
-                if _is_infrastructure(exc):
+                if is_outage(exc):
                     raise
                 log.warning("%s: batch of %d failed (%r); isolating records", self.group, len(fetched.decoded), exc)
                 poison.extend(await self._handle_one_by_one(fetched.decoded, previous))
@@ -296,7 +290,7 @@ class ConsumerRunner:
                     await self._handle_batch([item], previous)
                     break
                 except Exception as exc:
-                    if _is_infrastructure(exc):
+                    if is_outage(exc):
                         raise
                     if attempt == self._max_attempts:
                         failed.append(Poison(item.delivery, f"{type(exc).__name__}: {exc}"))
@@ -375,7 +369,7 @@ class ConsumerRunner:
                     in_flight, ahead = None, None
                     if dropped:
                         await self._rewind_quietly()
-                    if not _is_infrastructure(exc):
+                    if not is_outage(exc):
                         raise
                     log.warning("%s: %r; retrying in %.1fs", self.group, exc, backoff)
                     await self._restart_consumer_if_needed(exc)

@@ -135,12 +135,14 @@ class KafkaBus:
             async with asyncio.timeout(self._send_timeout):
                 await admin.start()
                 await probe.start()
-                known = await probe.topics()
+                # From the admin client: the probe's own metadata holds only the topics it has been asked about
+                # (Apache Kafka answers a metadata request for the topics named; tansu answered with all of them).
+                described = await admin.describe_topics([self._t(t) for t in topics])
                 partitions = [
-                    TopicPartition(self._t(t), p)
-                    for t in topics
-                    if self._t(t) in known
-                    for p in sorted(probe.partitions_for_topic(self._t(t)) or ())
+                    TopicPartition(d["topic"], p["partition"])
+                    for d in described
+                    if d["error_code"] == 0  # an unknown topic (3) has nothing behind
+                    for p in sorted(d["partitions"], key=lambda p: p["partition"])
                 ]
                 if not partitions:
                     return {t: 0 for t in topics}
