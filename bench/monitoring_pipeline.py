@@ -6,19 +6,21 @@
       UPDATE), offsets committed per batch — no application code;
     - pipeline: the monitoring service itself (consume → decode → inbox → claim facts, corrections, totals in
       PostgreSQL → flags → risk.flagged in the outbox, relay publishing) until every claim is handled.
-    Both rates are counted from the first record handled (the group join is reported, not counted). The raw limit
-    is measured before and after the pipeline, and the ratio taken against their mean (the machine drifts).
-    Target: pipeline ≥ 0.5 × raw.
+    - each stage alone: a plain consume of the same records (fetch and commit, nothing else), and the same
+      increments taken into PostgreSQL by COPY and one set-based upsert with their inbox rows (no broker).
+    The rates are counted from the first record handled (the group join is reported, not counted). The raw limit
+    is measured before and after the pipeline (the machine drifts). Target: pipeline ≥ 0.5 × the slower stage
+    alone.
 (b) Latency. The service runs in its own process; claims are published at a steady rate (default 1,000/s), 1 in N
     of them crossing a line (default runs: 1 in 10, then every claim — the worst case); a plain consumer of
     risk.flagged matches each flag to its claim: p50/p99 from the claim's publication to its flag arriving on the
     topic, and the median per third of the run (rising = falling behind). Target p99 < 250 ms.
     In the same run, the broker alone: a plain consumer in its own process sends each claim that would raise a flag
     on to risk.flagged (the same two hops, no application code), so the service's own share can be read off.
-    With SAFETYNET_TEST_TANSU each measurement gets a fresh broker: tansu's hops slow as its in-memory log grows.
+    Each measurement gets a fresh Apache Kafka of its own (tests/kafka_broker.py), or with --shared-broker the one
+    SAFETYNET_TEST_KAFKA names.
 
     SAFETYNET_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
-    SAFETYNET_TEST_KAFKA=127.0.0.1:19092 SAFETYNET_TEST_KAFKA_IDEMPOTENCE=false \\
         .venv/bin/python bench/monitoring_pipeline.py --claims 150000 --rate 1000 --seconds 20
 
 Prints figures; asserts nothing about time (the machine is shared).
@@ -35,7 +37,6 @@ import multiprocessing
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -59,12 +60,14 @@ from libs.common.messaging.kafka_bus import KafkaBus
 from libs.common.settings import Settings
 from services.system import running
 from tests import backends
+from tests.kafka_broker import KafkaBroker, kafka_version
 
 COUNTY = "141123"
 FIRST_PERSON = 10_000_000  # (b): claim i is of person FIRST_PERSON + i, one claim each
-# The service's kafka_fetch_max_wait_ms (and the flag watcher's): tansu holds every fetch this long, so it is a floor
-# on each hop; the default of the setting (50) is for an idle fleet polling less. Set by --fetch-wait.
+# The service's kafka_fetch_max_wait_ms (and the flag watcher's): some Kafka-protocol brokers hold every fetch this
+# long, a floor on each hop; the default of the setting (50) is for an idle fleet polling less. Set by --fetch-wait.
 FETCH_WAIT_MS = 10
+SHARED_BROKER = False  # --shared-broker
 
 
 def claim_record(i: int, person: int, burden: Decimal, prefix: str) -> Record:
@@ -183,6 +186,83 @@ async def raw_limit(admin: str, bootstrap: str, prefix: str, total: int) -> tupl
             await consumer.stop()
             await db.close()
     return clock.rate(total), clock.join()
+
+
+async def consume_alone(bootstrap: str, prefix: str, total: int) -> float:
+    """Stage alone: a plain aiokafka group consumer fetching the same records in batches of 2,000 and committing
+    each batch; nothing decoded, nothing stored."""
+    consumer = AIOKafkaConsumer(
+        prefix + topics.CLAIMS_SETTLED,
+        bootstrap_servers=bootstrap,
+        group_id=backends.unique("alone"),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    clock, seen = Clock(), 0
+    try:
+        while seen < total:
+            batches = await consumer.getmany(timeout_ms=500, max_records=2000)
+            got = sum(len(messages) for messages in batches.values())
+            if got:
+                seen += got
+                await consumer.commit()
+            clock.saw(seen)
+    finally:
+        await consumer.stop()
+    return clock.rate(total)
+
+
+async def store_alone(admin: str, records: list[Record], batch: int = 2000) -> float:
+    """Stage alone: the same increments, worked out beforehand, taken into PostgreSQL as the service takes them —
+    a batch's event ids into an inbox (COPY, then one insert skipping those already there) and its per-person-year
+    sums by COPY and one set-based upsert, one transaction a batch. No broker, no decoding."""
+    batches: list[tuple[list[tuple[str]], list[tuple[str, int, Decimal, Decimal]]]] = []
+    for start in range(0, len(records), batch):
+        ids: list[tuple[str]] = []
+        sums: dict[tuple[str, int], list[Decimal]] = {}
+        for r in records[start : start + batch]:
+            envelope = json.loads(r.value)
+            data = envelope["data"]
+            ids.append((envelope["id"],))
+            acc = sums.setdefault((data["person_key"], int(data["settlement_date"][:4])), [Decimal(0), Decimal(0)])
+            acc[0] += Decimal(data["total_cost"])
+            acc[1] += Decimal(data["personal_burden"])
+        batches.append((ids, [(k[0], k[1], v[0], v[1]) for k, v in sums.items()]))
+    name = backends.unique("bench_store_")
+    with backends.postgres_databases(admin, [name]):
+        db = await asyncpg.connect(backends.database_url(admin, name).replace("+asyncpg", ""))
+        try:
+            await db.execute(
+                "CREATE TABLE inbox (consumer text, event_id text, processed_at timestamptz DEFAULT now(),"
+                " PRIMARY KEY (consumer, event_id));"
+                "CREATE TABLE year_burdens (person_key text, year int, total_cost numeric(14,2),"
+                " burden numeric(14,2), PRIMARY KEY (person_key, year))"
+            )
+            started = time.perf_counter()
+            for ids, increments in batches:
+                async with db.transaction():
+                    await db.execute(
+                        "CREATE TEMP TABLE new_ids (event_id text) ON COMMIT DROP;"
+                        "CREATE TEMP TABLE increments (person_key text, year int, total_cost numeric,"
+                        " burden numeric) ON COMMIT DROP"
+                    )
+                    await db.copy_records_to_table("new_ids", records=ids)
+                    await db.execute(
+                        "INSERT INTO inbox (consumer, event_id) SELECT 'monitoring', event_id FROM new_ids"
+                        " ON CONFLICT DO NOTHING"
+                    )
+                    await db.copy_records_to_table("increments", records=increments)
+                    await db.execute(
+                        "INSERT INTO year_burdens SELECT person_key, year, sum(total_cost), sum(burden)"
+                        " FROM increments GROUP BY person_key, year ON CONFLICT (person_key, year) DO UPDATE SET"
+                        " total_cost = year_burdens.total_cost + excluded.total_cost,"
+                        " burden = year_burdens.burden + excluded.burden"
+                    )
+            elapsed = time.perf_counter() - started
+        finally:
+            await db.close()
+    return len(records) / elapsed
 
 
 def service_settings(admin: str, bootstrap: str, prefix: str, stem: str, data_dir: Path) -> Settings:
@@ -358,48 +438,36 @@ async def latency(admin: str, bootstrap: str, rate: int, seconds: int, flag_ever
 
 
 @contextmanager
-def own_broker(log: Path) -> Iterator[str | None]:
-    """A tansu of the bench's own on a free port, when SAFETYNET_TEST_TANSU names the binary: the shared test broker
-    holds every test's topics (over a thousand), and aiokafka's metadata requests then cost more than the work
-    measured. Clients connect to it directly (no proxy: a Python proxy would be the bottleneck)."""
-    binary = os.environ.get("SAFETYNET_TEST_TANSU")
-    if not binary:
+def own_broker(directory: Path) -> Iterator[str | None]:
+    """A fresh Apache Kafka of the bench's own (tests/kafka_broker.py), unless --shared-broker: the shared test broker
+    holds every test's topics, and a log already holding (a)'s 150,000 claims would put (b) at a disadvantage.
+    Clients connect to it directly (no proxy: a Python proxy would be the bottleneck)."""
+    if SHARED_BROKER:
         yield None
         return
-    port = backends.free_port()
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [binary, "broker", "--listener-url", f"tcp://127.0.0.1:{port}",
-             "--advertised-listener-url", f"tcp://127.0.0.1:{port}", "--storage-engine", "memory://tansu/"],
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    broker = KafkaBroker(directory)
+    broker.start()
     try:
-        backends.wait_for_port(port)
-        yield f"127.0.0.1:{port}"
+        yield broker.bootstrap
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        broker.stop()
 
 
 async def main(claims: int, persons: int, rate: int, seconds: int, flag_every: list[int]) -> None:
     admin = os.environ.get("SAFETYNET_TEST_DATABASE_URL")
     bootstrap = os.environ.get("SAFETYNET_TEST_KAFKA")
-    if not admin or (not bootstrap and not os.environ.get("SAFETYNET_TEST_TANSU")):
-        sys.exit(
-            "set SAFETYNET_TEST_DATABASE_URL, and SAFETYNET_TEST_TANSU (a broker of its own) or SAFETYNET_TEST_KAFKA"
-        )
-    if os.environ.get("SAFETYNET_TEST_TANSU"):
-        # tansu keeps its log in memory, and its hops slow as the log grows (its CPU climbs through a run at a
-        # constant rate): a broker that already held (a)'s 150,000 claims put (b) at a disadvantage.
-        print("broker: a fresh tansu for each measurement (SAFETYNET_TEST_TANSU)")
-    else:
+    if not admin or (SHARED_BROKER and not bootstrap):
+        sys.exit("set SAFETYNET_TEST_DATABASE_URL (and SAFETYNET_TEST_KAFKA with --shared-broker)")
+    if SHARED_BROKER:
         print(f"broker: {bootstrap} (SAFETYNET_TEST_KAFKA, shared: its other topics inflate metadata costs)")
+    else:
+        print(f"broker: a fresh Apache Kafka {kafka_version()} for each measurement (tests/kafka_broker.py)")
     print(f"service and watcher: kafka_fetch_max_wait_ms={FETCH_WAIT_MS} (--fetch-wait)")
     with tempfile.TemporaryDirectory() as tmp:
 
         @contextmanager
         def broker(name: str) -> Iterator[str]:
-            with own_broker(Path(tmp) / f"tansu-{name}.log") as own:
+            with own_broker(Path(tmp) / f"kafka-{name}") as own:
                 yield own or str(bootstrap)
 
         await _run(admin, broker, claims, persons, rate, seconds, flag_every)
@@ -467,7 +535,14 @@ async def throughput(admin: str, bootstrap: str, claims: int, persons: int) -> N
     raw_after, _ = await raw_limit(admin, bootstrap, prefix, claims)
     raw_rate = (raw_before + raw_after) / 2
     print(f"    raw limit again, after: {raw_after:,.0f} claims/s")
-    print(f"    ratio pipeline / raw (mean of before and after): {rate_a / raw_rate:.2f} (target ≥ 0.5)")
+    print(f"    ratio pipeline / raw (mean of before and after): {rate_a / raw_rate:.2f}")
+    # Each stage alone, on the same records: the pipeline can go no faster than its slower stage.
+    consumed = await consume_alone(bootstrap, prefix, claims)
+    print(f"    stage alone, consume (group consumer, batches of 2,000, commit each): {consumed:,.0f} claims/s")
+    stored = await store_alone(admin, records)
+    print(f"    stage alone, store (inbox + sums by COPY and one set-based upsert a batch): {stored:,.0f} claims/s")
+    slower = min(consumed, stored)
+    print(f"    ratio pipeline / slower stage alone: {rate_a / slower:.2f} (target ≥ 0.5)")
 
 
 if __name__ == "__main__":
@@ -489,6 +564,10 @@ if __name__ == "__main__":
         default=FETCH_WAIT_MS,
         help="the service's and watcher's fetch_max_wait_ms",
     )
+    parser.add_argument(
+        "--shared-broker", action="store_true", help="use SAFETYNET_TEST_KAFKA instead of a fresh Apache Kafka"
+    )
     args = parser.parse_args()
     FETCH_WAIT_MS = args.fetch_wait
+    SHARED_BROKER = args.shared_broker
     asyncio.run(main(args.claims, args.persons, args.rate, args.seconds, args.flag_every))

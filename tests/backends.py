@@ -152,29 +152,23 @@ class TcpProxy:
         self._thread.join(10)
 
 
-class Tansu:
-    """A broker of our own behind a proxy: ``cut()`` makes it unreachable (keeping its log), ``restore()`` back."""
+class ProxiedKafka:
+    """An Apache Kafka broker of a test's own behind a proxy: ``cut()`` makes it unreachable (keeping its log and
+    running), ``restore()`` brings it back; clients are told the proxy's port."""
 
-    def __init__(self, binary: str, log: Path) -> None:
-        self.binary = binary
-        self.broker_port = free_port()
-        self.port = free_port()  # what clients are told (advertised) and connect to: the proxy
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-        self.proxy = TcpProxy(self.port, self.broker_port)
+    def __init__(self, directory: Path) -> None:
+        from tests.kafka_broker import KafkaBroker
+
+        self.port = free_port()
+        self.broker = KafkaBroker(directory, advertised_port=self.port, partitions=3)
+        self.proxy = TcpProxy(self.port, self.broker.port)
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return self.broker.bootstrap
 
     def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [self.binary, "broker", "--listener-url", f"tcp://127.0.0.1:{self.broker_port}",
-                 "--advertised-listener-url", f"tcp://127.0.0.1:{self.port}", "--storage-engine", "memory://tansu/"],
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        wait_for_port(self.broker_port)
+        self.broker.start()
         self.proxy.open()
 
     def cut(self) -> None:
@@ -185,7 +179,4 @@ class Tansu:
 
     def stop(self) -> None:
         self.proxy.close()
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
+        self.broker.stop()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from libs.common import clock
 from libs.common.settings import Settings
 from tests import backends
+from tests.kafka_broker import KafkaBroker
 
 # The day every test runs on, never the machine's: SAFETYNET_TEST_TODAY (CI runs the end-to-end suite again on
 # 2027-06-15 and 2031-01-02), else a fixed day. A test about particular dates sets its own clock or settings.
@@ -75,18 +78,24 @@ def kafka_bootstrap() -> Iterator[str]:
         with KafkaContainer().with_kraft() as kafka:
             yield kafka.get_bootstrap_server()
         return
-    backends.unavailable("no Kafka-protocol broker: set SAFETYNET_TEST_KAFKA or run a Docker engine")
+    if shutil.which("java") is not None and shutil.which("mvn") is not None:
+        # Apache Kafka from Maven Central, as .ci/run starts it (tests/kafka_broker.py), for this session only.
+        broker = KafkaBroker(Path(tempfile.mkdtemp(prefix="safetynet-kafka-")))
+        broker.start()
+        try:
+            yield broker.bootstrap
+        finally:
+            broker.stop()
+        return
+    backends.unavailable("no Kafka broker: set SAFETYNET_TEST_KAFKA, or install java and mvn, or run a Docker engine")
 
 
 @pytest.fixture
-def tansu(tmp_path: Path) -> Iterator[backends.Tansu]:
-    """A dedicated broker that the test may cut off and restore (broker-outage tests)."""
-    binary = os.environ.get("SAFETYNET_TEST_TANSU")
-    if not binary:
-        backends.unavailable(
-            "broker-outage tests need SAFETYNET_TEST_TANSU (the tansu binary) to run a broker of their own"
-        )
-    broker = backends.Tansu(binary, tmp_path / "tansu.log")
+def own_broker(tmp_path: Path) -> Iterator[backends.ProxiedKafka]:
+    """An Apache Kafka broker of the test's own, behind a proxy the test may cut and restore (broker outages)."""
+    if shutil.which("java") is None or shutil.which("mvn") is None:
+        backends.unavailable("broker-outage tests run an Apache Kafka of their own: they need java and mvn")
+    broker = backends.ProxiedKafka(tmp_path / "kafka")
     broker.start()
     try:
         yield broker

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def settings(tmp_path: Path, pg_admin_url: str, tansu: backends.Tansu) -> Iterator[Settings]:
+def settings(tmp_path: Path, pg_admin_url: str, own_broker: backends.ProxiedKafka) -> Iterator[Settings]:
     stem = backends.unique("sn_")
     services = ["enrollment", "monitoring", "referral", "assistance"]
     with backends.postgres_databases(pg_admin_url, [f"{stem}_{s}" for s in services]):
@@ -27,7 +27,7 @@ def settings(tmp_path: Path, pg_admin_url: str, tansu: backends.Tansu) -> Iterat
             tmp_path,
             database_url=backends.database_url(pg_admin_url, f"{stem}_{{service}}"),
             bus="kafka",
-            kafka_bootstrap_servers=tansu.bootstrap,
+            kafka_bootstrap_servers=own_broker.bootstrap,
             kafka_idempotence=backends.kafka_idempotence(),
             kafka_partitions=3,
             kafka_session_timeout_ms=6_000,
@@ -35,7 +35,7 @@ def settings(tmp_path: Path, pg_admin_url: str, tansu: backends.Tansu) -> Iterat
 
 
 async def test_claims_posted_while_the_broker_is_down_all_become_referrals(
-    settings: Settings, tansu: backends.Tansu
+    settings: Settings, own_broker: backends.ProxiedKafka
 ) -> None:
     ms = auth("medical_security")
     async with system(settings) as api:
@@ -49,7 +49,7 @@ async def test_claims_posted_while_the_broker_is_down_all_become_referrals(
 
         await eventually(lambda: referred(key), timeout=90)
 
-        tansu.cut()  # every connection dropped and refused; the broker keeps its log, as Kafka would
+        own_broker.cut()  # every connection dropped and refused; the broker keeps running, with its log
         keys = []
         for seq in range(2, 7):  # five ordinary residents, each 25,000.00 > 20,000.00
             posted = await api["assistance"].post(
@@ -61,7 +61,7 @@ async def test_claims_posted_while_the_broker_is_down_all_become_referrals(
         relay = api.runtime("assistance").relay
         assert await relay.backlog() == 5
 
-        tansu.restore()
+        own_broker.restore()
         await eventually(lambda: _zero(relay.backlog), timeout=90)
         for k in keys:
             await eventually(lambda k=k: referred(k), timeout=120)
