@@ -14,6 +14,7 @@ class Phase:
     claims: int
     figures: Figures  # what appeared during this fault (state after it, less the state before it)
     recovery_seconds: float | None  # from the fault's end until caught up; None: not caught up in time
+    lag_seconds: float | None  # from the slice's last record sent until caught up
     exits: list[str] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)  # service → its ERROR lines during the phase
     rest_answers: dict[str, int] = field(default_factory=dict)
@@ -31,7 +32,11 @@ def _figures(figures: Figures) -> str:
 def render_phase(p: Phase, max_errors: int = 12) -> list[str]:
     if p.skipped is not None:
         return [f"[SKIP] {p.fault}: {p.skipped}"]
-    recovery = "not caught up in time" if p.recovery_seconds is None else f"{p.recovery_seconds:.1f} s"
+    recovery = (
+        "not caught up in time"
+        if p.recovery_seconds is None or p.lag_seconds is None
+        else f"{p.recovery_seconds:.1f} s ({p.lag_seconds:.1f} s after the slice's last record)"
+    )
     lines = [
         f"[{'PASS' if p.ok else 'FAIL'}] {p.fault}: {p.claims} claims, recovered in {recovery}",
         f"       {_figures(p.figures)}",

@@ -93,7 +93,7 @@ async def _caught_up(cluster: Cluster, expected: Expected, timeout: float) -> fl
 
 
 async def _phase(cluster: Cluster, fault: Fault, part: Slice, poster: Poster, expected: Expected,
-                 options: Options) -> tuple[float | None, list[str], dict[str, list[str]]]:  # fmt: skip
+                 options: Options) -> tuple[float | None, float | None, list[str], dict[str, list[str]]]:  # fmt: skip
     marks = _log_marks(cluster)
     with ExitWatch(cluster) as watch:
         if fault.prepare is not None:
@@ -109,9 +109,11 @@ async def _phase(cluster: Cluster, fault: Fault, part: Slice, poster: Poster, ex
         await fault.heal(cluster)
         healed = time.monotonic()
         await flow
+        flowed = time.monotonic()
         caught = await _caught_up(cluster, expected, options.catch_up_seconds)
         await asyncio.sleep(2)  # what arrives late (a duplicate flag, a dead letter) has its chance to show
-    return (None if caught is None else caught - healed), watch.exits, _error_lines(cluster, marks)
+    recovery, lag = (None, None) if caught is None else (caught - healed, caught - flowed)
+    return recovery, lag, watch.exits, _error_lines(cluster, marks)
 
 
 async def run(options: Options) -> tuple[str, bool]:
@@ -137,14 +139,16 @@ async def run(options: Options) -> tuple[str, bool]:
         poster = Poster(f"http://127.0.0.1:{cluster.services['assistance'].port}", options.catch_up_seconds)
         for fault, part in zip(faults, parts, strict=True):
             if fault.needs_private_postgres and not private:
-                phases.append(Phase(fault.name, 0, Figures(), None, skipped="needs a private PostgreSQL (initdb)"))
+                phases.append(
+                    Phase(fault.name, 0, Figures(), None, None, skipped="needs a private PostgreSQL (initdb)")
+                )
                 continue
             so_far.extend(part.claims)
             poison.update(part.poison)
             expected = expect(so_far, line)
             answers_before = dict(poster.answers)
             print(f"-- {fault.name}: {len(part.claims)} claims, {len(part.records)} records", flush=True)
-            recovery, phase_exits, errors = await _phase(cluster, fault, part, poster, expected, options)
+            recovery, lag, phase_exits, errors = await _phase(cluster, fault, part, poster, expected, options)
             exits += len(phase_exits)
             refused.update(poster.refused)
             state = await system_state.read(cluster.database_url, cluster.bootstrap, cluster.prefix)
@@ -153,7 +157,7 @@ async def run(options: Options) -> tuple[str, bool]:
             )
             answers = {k: n - answers_before.get(k, 0) for k, n in poster.answers.items()}
             answers = {k: n for k, n in answers.items() if n}
-            phase = Phase(fault.name, len(part.claims), now.minus(before), recovery, phase_exits, errors, answers)
+            phase = Phase(fault.name, len(part.claims), now.minus(before), recovery, lag, phase_exits, errors, answers)
             phases.append(phase)
             print("\n".join(render_phase(phases[-1])), flush=True)
             before = now
