@@ -98,7 +98,13 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 
 
 class TcpProxy:
-    """A loopback TCP proxy in its own thread: cutting it makes a server unreachable without stopping it."""
+    """A loopback TCP proxy in its own thread: cutting it makes a server unreachable without stopping it.
+
+    Two faults: ``cut()`` closes every connection and refuses new ones (a peer that is gone: clients see errors at
+    once); ``black_hole()`` keeps accepting and holding connections but moves no byte either way (a network that
+    drops packets: clients see nothing until their own timeouts). ``open()`` heals both; bytes held in a black hole
+    are delivered afterwards, as TCP's retransmission would.
+    """
 
     def __init__(self, listen_port: int, target_port: int) -> None:
         self.listen_port = listen_port
@@ -107,11 +113,24 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing: asyncio.Event | None = None  # made on the proxy's loop; cleared while black-holed
         self._thread.start()
 
+    def _flow(self) -> asyncio.Event:
+        if self._flowing is None:
+            self._flowing = asyncio.Event()
+            self._flowing.set()
+        return self._flowing
+
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        flowing = self._flow()
         try:
-            while data := await reader.read(65536):
+            while True:
+                await flowing.wait()
+                data = await reader.read(65536)
+                if not data:
+                    break
+                await flowing.wait()  # read just before the hole opened: held, not dropped
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
@@ -120,31 +139,42 @@ class TcpProxy:
             writer.close()
 
     async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        self._writers.add(client_writer)
+        await self._flow().wait()  # a connection made into a black hole is accepted and held
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
             client_writer.close()
             return
-        self._writers.update({client_writer, upstream_writer})
+        self._writers.add(upstream_writer)
         await asyncio.gather(self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer))
 
     async def _open(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port)
+        self._flow().set()
+        if self._server is None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.listen_port)
 
     async def _cut(self) -> None:
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
             self._server = None
         for writer in self._writers:
             writer.close()
         self._writers.clear()
+        self._flow().set()  # nothing left to hold: a cut after a black hole ends it
+
+    async def _black_hole(self) -> None:
+        self._flow().clear()
 
     def open(self) -> None:
+        """Start forwarding, or heal a cut or a black hole."""
         asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(10)
 
     def cut(self) -> None:
         asyncio.run_coroutine_threadsafe(self._cut(), self._loop).result(10)
+
+    def black_hole(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._black_hole(), self._loop).result(10)
 
     def close(self) -> None:
         self.cut()
