@@ -17,6 +17,7 @@ from libs.common.db import create_engine
 from libs.common.logging_setup import configure_logging
 from libs.common.migrations import upgrade
 from libs.common.settings import Settings
+from services import dead_letters_cli as dead_letters
 from services import policy_check
 from services import policy_figures_cli as figures
 from services.monitoring.rebuild import Rebuilt, rebuild
@@ -39,7 +40,7 @@ async def serve(settings: Settings, host: str, only: str | None = None, port: in
         await asyncio.gather(*(s.serve() for s in servers))
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safetynet", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the services (default: all four, embedded bus, SQLite)")
@@ -61,7 +62,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     monitoring_commands = monitoring.add_subparsers(dest="monitoring_command", required=True)
     rebuild = monitoring_commands.add_parser("rebuild", help="rebuild a year's burden totals from the claim facts")
     rebuild.add_argument("--year", type=int, required=True)
-    args = parser.parse_args(argv)
+    dead_letters.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
 
     if args.command == "policy" and args.policy_command != "check":
         sys.exit(figures.run(args))
@@ -76,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     settings = Settings()
     configure_logging(settings.log_level)
+    if args.command == "dead-letters":
+        sys.exit(dead_letters.run(args, settings))
     with clock.installed(clock.Clock(settings.today)):
         if args.command == "run":
             asyncio.run(serve(settings, args.host, args.service, args.port))

@@ -19,7 +19,7 @@ from pydantic.json_schema import models_json_schema
 from libs.common.calendar import WorkingCalendar
 from libs.common.messaging.contracts import REGISTRY, Contract
 from libs.common.messaging.envelope import CONTENT_TYPE, Envelope
-from libs.common.messaging.topics import dead_letter_topic
+from libs.common.messaging.topics import REDRIVES, dead_letter_topic
 from libs.common.policy import load_book
 from libs.common.settings import Settings
 from services.monitoring.consumers import handler_table as monitoring_handlers
@@ -121,6 +121,15 @@ def asyncapi() -> dict[str, Any]:
                 "dlq-consumer-group and dlq-failed-at headers."
             ),
         }
+    channels[REDRIVES.replace(".", "_")] = {
+        "address": REDRIVES,
+        "description": (
+            "Dead letters an operator sent back to their original topic (safetynet dead-letters redrive), keyed by "
+            "the consumer group: JSON {group, by, reason, at, again, dead_letters (partition:offset in the group's "
+            "dead-letter topic), event_ids}. The records sent back carry redriven-by, redriven-at and redriven-from "
+            "headers."
+        ),
+    }
     return {
         "asyncapi": "3.0.0",
         "info": {

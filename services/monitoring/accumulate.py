@@ -25,17 +25,20 @@ from libs.common.messaging.contracts.assistance import ClaimSettledV1
 from libs.common.messaging.envelope import Envelope
 from services.monitoring import domain
 from services.monitoring.tables import claim_facts, year_burdens
+from services.monitoring.year_region import KEEP_LATER_SQL, YearRegion, later
 
 YearKey = tuple[str, int]
 DIAGNOSIS_LENGTH = 200  # claim_facts.diagnosis: the risk description is written from the event, not from here
-# The same upsert as the SQLite statement below, for unnest_insert (and accumulate_pg's statement): add the batch's
-# increments, keep the last region, return the new totals.
 # The most any rule's burden can be for a year's parts (the bound domain.lowest_line relies on): the larger of the
 # burden and the in-policy self-pay, plus what assistance paid. SQL over the parts' columns, read by both databases;
 # the one-statement claim path and the late walk (waiting.py) both filter with it.
 REACH_SQL = "CASE WHEN burden > self_pay THEN burden ELSE self_pay END + assistance"
+# The same upsert as the SQLite statement below, for unnest_insert (and accumulate_pg's statement): add the batch's
+# increments, keep the later region (year_region), return the new totals.
 UPSERT_YEARS_PG = (
-    "ON CONFLICT (person_key, year) DO UPDATE SET region_code = excluded.region_code, "
+    "ON CONFLICT (person_key, year) DO UPDATE SET "
+    + ", ".join(f"{column} = {sql}" for column, sql in KEEP_LATER_SQL.items())
+    + ", "
     + ", ".join(f"{n} = year_burdens.{n} + excluded.{n}" for n in domain.PARTS)
     + " RETURNING person_key, year, "
     + ", ".join(domain.PARTS)
@@ -45,13 +48,16 @@ UPSERT_YEARS_PG = (
 @dataclass(frozen=True)
 class Step:
     """One change to a person's year, in batch order; ``counted`` = a new claim that now counts (it may raise a
-    flag), otherwise a retirement (a correction took a claim out) or a claim that arrived already replaced."""
+    flag), otherwise a retirement (a correction took a claim out) or a claim that arrived already replaced.
+    ``region``: the stored claim of that year the step is about (the new claim, or the one retired; None for a
+    retired claim stored before claims kept their date and region)."""
 
     key: YearKey
     delta: domain.BurdenParts
     event: ClaimSettledV1
     envelope: Envelope
     counted: bool
+    region: YearRegion | None
 
 
 class Reached(NamedTuple):
@@ -118,10 +124,11 @@ async def record_claims(conn: AsyncConnection, batch: Sequence[tuple[ClaimSettle
     for event, envelope in new:
         key = (event.person_key, domain.burden_year(event.settlement_date))
         counted = event.claim_id not in replaced
-        steps.append(Step(key, parts[event.claim_id] if counted else domain.BurdenParts(), event, envelope, counted))
+        delta = parts[event.claim_id] if counted else domain.BurdenParts()
+        steps.append(Step(key, delta, event, envelope, counted, YearRegion(event.settlement_date, event.region_code)))
         old = retired.get(event.claim_id)
         if old is not None:
-            steps.append(Step(old[0], old[1].negated(), event, envelope, False))
+            steps.append(Step(old.key, old.parts.negated(), event, envelope, False, old.region))
     return steps
 
 
@@ -141,35 +148,52 @@ def _fact_row(e: ClaimSettledV1, parts: domain.BurdenParts) -> dict[str, Any]:
     }
 
 
+class Retired(NamedTuple):
+    key: YearKey
+    parts: domain.BurdenParts
+    region: YearRegion | None
+
+
 async def _retire_corrected(
     conn: AsyncConnection, new: Sequence[tuple[ClaimSettledV1, Envelope]], new_ids: set[str]
-) -> dict[str, tuple[YearKey, domain.BurdenParts]]:
+) -> dict[str, Retired]:
     """Mark the earlier claims the new ones correct as replaced; returns, per correcting claim, what it retired.
-    A target that is itself new in this batch never counted, so there is nothing to take back."""
-    by_target: dict[str, str] = {}
-    for e, _ in new:
-        if e.corrects_claim_id is not None and e.corrects_claim_id not in new_ids:
-            by_target.setdefault(e.corrects_claim_id, e.claim_id)
-    if not by_target:
+    A target that is itself new in this batch never counted, so there is nothing to take back.
+
+    A claim corrected more than once is replaced by the least correcting claim id, whatever the order they
+    arrived in (the rebuild's rule); its amounts are taken back once, at the first correction of this batch that
+    names it, if nothing had replaced it before."""
+    pairs = [
+        (e.corrects_claim_id, e.claim_id)
+        for e, _ in new
+        if e.corrects_claim_id is not None and e.corrects_claim_id not in new_ids
+    ]
+    if not pairs:
         return {}
+    by_target: dict[str, str] = {}
+    for target, by in pairs:
+        by_target.setdefault(target, by)
     c = claim_facts.c
     rows = (
         await conn.execute(
-            sa.select(c.claim_id, c.person_key, c.year, c.total_cost, c.burden, c.self_pay, c.assistance).where(
-                one_of(conn, c.claim_id, sorted(by_target)), c.superseded_by.is_(None)
-            )
+            sa.select(
+                c.claim_id, c.person_key, c.year, *(c[n] for n in domain.PARTS), c.settlement_date, c.region_code
+            ).where(one_of(conn, c.claim_id, sorted(by_target)), c.superseded_by.is_(None))
         )
     ).all()
-    if not rows:
-        return {}
+    # Every pair, in SQL: the least id wins by the database's own ordering of text, as in the rebuild's min().
     await conn.execute(
-        claim_facts.update().where(c.claim_id == sa.bindparam("target")).values(superseded_by=sa.bindparam("by")),
-        [{"target": r.claim_id, "by": by_target[r.claim_id]} for r in rows],
+        claim_facts.update()
+        .where(c.claim_id == sa.bindparam("target"))
+        .where(sa.or_(c.superseded_by.is_(None), c.superseded_by > sa.bindparam("by")))
+        .values(superseded_by=sa.bindparam("by")),
+        [{"target": target, "by": by} for target, by in pairs],
     )
     return {
-        by_target[r.claim_id]: (
+        by_target[r.claim_id]: Retired(
             (r.person_key, r.year),
             domain.BurdenParts(Decimal(r.total_cost), Decimal(r.burden), Decimal(r.self_pay), Decimal(r.assistance)),
+            YearRegion(r.settlement_date, r.region_code) if r.settlement_date and r.region_code else None,
         )
         for r in rows
     }
@@ -197,18 +221,20 @@ async def add_to_years(conn: AsyncConnection, steps: Sequence[Step]) -> dict[Yea
     """Add the steps' increments to the yearly totals in one upsert; returns each touched year's total as it was
     *before* these steps (the new total less the increments), for walking the batch in order."""
     deltas: dict[YearKey, domain.BurdenParts] = {}
-    regions: dict[YearKey, str] = {}
+    regions: dict[YearKey, YearRegion] = {}
     for s in steps:
         deltas[s.key] = deltas.get(s.key, domain.BurdenParts()).plus(s.delta)
-        if s.counted or s.key not in regions:
-            regions[s.key] = s.event.region_code
+        if s.region is not None:
+            regions[s.key] = later(regions.get(s.key), s.region)
     if not deltas:
         return {}
+    # A year only the retirement of an undated claim touches is stored already; its placeholder (no date) never wins.
     rows = [
         {
             "person_key": k[0],
             "year": k[1],
-            "region_code": regions[k],
+            "region_code": region.region_code if (region := regions.get(k)) else "",
+            "region_settled_on": region.settled_on if region else None,
             "total_cost": d.total_cost,
             "burden": d.burden,
             "self_pay": d.self_pay,
@@ -223,7 +249,10 @@ async def add_to_years(conn: AsyncConnection, steps: Sequence[Step]) -> dict[Yea
         y, new = year_burdens.c, insert.excluded
         statement = insert.on_conflict_do_update(
             index_elements=[y.person_key, y.year],
-            set_={"region_code": new.region_code, **{n: y[n] + new[n] for n in domain.PARTS}},
+            set_={
+                **{column: sa.literal_column(sql) for column, sql in KEEP_LATER_SQL.items()},
+                **{n: y[n] + new[n] for n in domain.PARTS},
+            },
         ).returning(y.person_key, y.year, *(y[n] for n in domain.PARTS))
         rows_back = await conn.execute(statement, rows)
     before: dict[YearKey, domain.BurdenParts] = {}

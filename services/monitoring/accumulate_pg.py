@@ -1,7 +1,8 @@
 """claims.settled → yearly totals in one PostgreSQL statement, for a batch with no corrections in it (most batches).
 
 The same steps as ``accumulate`` (store the facts, count a resend once, count nothing for a claim an earlier-arrived
-correction already replaces, add the increments per person and year), but PostgreSQL walks the batch: it keeps
+correction already replaces, add the increments per person and year, keep the region of the year's latest claim:
+``year_region``), but PostgreSQL walks the batch: it keeps
 each claim's running total (the year's new total less the increments of the batch's later claims for the same
 year) and returns only the claims whose running total could reach the lowest line that applies to them. The
 service then reads back a handful of rows instead of building, sending and reading back every claim's amounts
@@ -23,6 +24,7 @@ from libs.common.messaging.contracts.assistance import ClaimSettledV1
 from libs.common.messaging.envelope import Envelope
 from services.monitoring import domain
 from services.monitoring.accumulate import DIAGNOSIS_LENGTH, REACH_SQL, UPSERT_YEARS_PG, Reached, parts_of
+from services.monitoring.year_region import LATEST_FIRST_SQL
 
 _SUM = ", ".join(f"sum({n}) AS {n}" for n in domain.PARTS)
 _ZERO_UNLESS_COUNTED = ", ".join(f"CASE WHEN s.counts THEN i.{n} ELSE 0 END AS {n}" for n in domain.PARTS)
@@ -70,14 +72,14 @@ stored AS (
     RETURNING claim_id, superseded_by IS NULL AS counts
 ),
 steps AS (
-    SELECT i.ord, i.person_key, i.year, i.floor, s.counts, {_ZERO_UNLESS_COUNTED},
-           lpad(i.ord::text, 10, '0') || i.region_code AS _ord_region
+    SELECT i.ord, i.person_key, i.year, i.floor, s.counts, {_ZERO_UNLESS_COUNTED}, i.settlement_date, i.region_code
     FROM input i JOIN stored s USING (claim_id)
 ),
 totals AS (
-    INSERT INTO year_burdens (person_key, year, region_code, {", ".join(domain.PARTS)})
+    INSERT INTO year_burdens (person_key, year, region_code, region_settled_on, {", ".join(domain.PARTS)})
     SELECT person_key, year,
-           substr(coalesce(max(_ord_region) FILTER (WHERE counts), min(_ord_region)), 11),
+           (array_agg(region_code ORDER BY {LATEST_FIRST_SQL}))[1],
+           (array_agg(settlement_date ORDER BY {LATEST_FIRST_SQL}))[1],
            {_SUM}
     FROM steps
     GROUP BY person_key, year

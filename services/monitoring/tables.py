@@ -64,11 +64,13 @@ year_burdens = sa.Table(
     metadata,
     sa.Column("person_key", sa.String(64), primary_key=True),
     sa.Column("year", sa.Integer, primary_key=True),
+    # The region of the year's latest claim, and that claim's settlement date (the rule: year_region.py).
     sa.Column("region_code", sa.String(6), nullable=False),
     sa.Column("total_cost", Money, nullable=False),
     sa.Column("burden", Money, nullable=False),
     sa.Column("self_pay", Money, nullable=False, server_default="0"),
     sa.Column("assistance", Money, nullable=False, server_default="0"),
+    sa.Column("region_settled_on", sa.Date, nullable=True),
 )
 
 risk_flags = sa.Table(

@@ -144,3 +144,23 @@ async def test_consumer_lag_is_log_end_minus_committed_whether_or_not_a_consumer
     await consumer.commit(committed)
     await consumer.stop()
     assert await bus.consumer_lag(group, ["orders"]) == {"orders": 5 - len(committed)}
+
+
+async def test_read_all_reads_a_topic_from_the_start_without_a_group(bus: Bus) -> None:
+    assert await bus.read_all(backends.unique("never-made")) == []
+    await bus.publish([Record("orders", f"k{i % 2}", f"{i}".encode(), (("h", b"v"),)) for i in range(6)])
+    group = backends.unique("g")
+    consumer = bus.consumer(group, ["orders"])
+    await consumer.start()
+    got = await fetch_n(consumer, 2)
+    await consumer.commit(got)
+    await consumer.stop()
+
+    everything = await bus.read_all("orders")
+    assert sorted(d.value for d in everything) == [f"{i}".encode() for i in range(6)]
+    assert all(dict(d.headers) == {"h": b"v"} for d in everything)
+    for key in ("k0", "k1"):  # in order within a partition
+        assert [d.value for d in everything if d.key == key] == [
+            f"{i}".encode() for i in range(6) if i % 2 == int(key[1])
+        ]
+    assert await bus.consumer_lag(group, ["orders"]) == {"orders": 4}  # the group's position did not move

@@ -4,19 +4,24 @@
 The batches mix what the one statement has to get right: several claims of one person in a batch (the running total
 walks them in order), resends and redeliveries, two burden years, five regions' packs with categories held from a
 date, originals arriving after the correction that replaces them (counted nothing), and batches holding corrections
-in between (the step path, on both databases).
+in between (the step path, on both databases). Some persons move: their claims of one year come from two regions,
+and the year must belong to the same region on every path. Every column of ``claim_facts`` and ``year_burdens`` is
+compared between the step path, the one-statement path and a rebuild of each.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common.categories import Category
 from libs.common.messaging.bus import Delivery
@@ -25,6 +30,7 @@ from libs.common.messaging.envelope import Envelope
 from services.monitoring.accumulate_pg import accumulate_in_one_statement
 from services.monitoring.corrections import year_totals
 from services.monitoring.rebuild import rebuild_year
+from services.monitoring.tables import claim_facts, year_burdens
 from tests import backends
 from tests.integration.monitoring_harness import claim, delivery, monitor, roster
 from tests.integration.test_monitoring_rebuild import _fact
@@ -40,10 +46,18 @@ REGIONS = {
 YEARS = (2024, 2025, 2026)
 
 
+def _movers(rng: random.Random, persons: list[tuple[str, str]]) -> dict[str, str]:
+    """A quarter of the persons also claim in a second county (they moved, or were treated away from home)."""
+    return {p: rng.choice([r for r in REGIONS if r != region]) for p, region in persons[1::4]}
+
+
 def _claims(rng: random.Random, persons: list[tuple[str, str]]) -> list[ClaimSettledV1]:
+    moves = _movers(rng, persons)
     made: list[ClaimSettledV1] = []
     for i in range(900):
         person, region = rng.choice(persons)
+        if person in moves and rng.random() < 0.5:
+            region = moves[person]
         cents = rng.randint(0, 1_800_000)
         burden = Decimal(cents) / 100
         self_pay = (burden * rng.randint(0, 100) / 100).quantize(Decimal("0.01"))
@@ -112,16 +126,43 @@ def _flag_rows(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
     )
 
 
-async def _run(url: str, tmp_path: Path, batches: list[list[Delivery]]) -> tuple[dict[Any, Any], list[Any]]:
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+async def _rows(conn: AsyncConnection) -> Rows:
+    """Every column of the accumulation's two tables, in primary-key order."""
+    out: Rows = {}
+    for table in (claim_facts, year_burdens):
+        query = sa.select(table).order_by(*table.primary_key.columns)
+        out[table.name] = [tuple(r) for r in await conn.execute(query)]
+    return out
+
+
+@dataclass(frozen=True)
+class Run:
+    totals: dict[Any, Any]
+    flags: list[Any]
+    live: Rows  # the tables as the claim path left them
+    rebuilt: Rows  # the same tables after a rebuild of every year
+
+
+async def _run(url: str, tmp_path: Path, batches: list[list[Delivery]]) -> Run:
     async with monitor(url, tmp_path) as m:
         for batch in batches:
             await m.runner.process(batch)
         totals = {k: v for year in YEARS for k, v in (await m.totals(year)).items()}
         flags = _flag_rows(await m.flags())
         async with m.engine.begin() as conn:
+            live = await _rows(conn)
             for year in YEARS:
                 assert (await rebuild_year(conn, year)).differing == 0
-    return totals, flags
+            rebuilt = await _rows(conn)
+    return Run(totals, flags, live, rebuilt)
+
+
+def _mismatches(a: Rows, b: Rows) -> dict[str, list[tuple[Any, ...]]]:
+    """Per table, the rows one side has and the other has not (at most a few, to read)."""
+    return {name: sorted(set(a[name]) ^ set(b[name]))[:6] for name in a if a[name] != b[name]}
 
 
 async def test_the_one_statement_path_keeps_the_totals_and_raises_the_flags_of_the_step_path(
@@ -139,20 +180,41 @@ async def test_the_one_statement_path_keeps_the_totals_and_raises_the_flags_of_t
         return await accumulate_in_one_statement(conn, claims, floors)
 
     monkeypatch.setattr("services.monitoring.handlers.accumulate_in_one_statement", counted)
-    sqlite_totals, sqlite_flags = await _run(f"sqlite+aiosqlite:///{tmp_path}/steps.sqlite", tmp_path, batches)
+    steps = await _run(f"sqlite+aiosqlite:///{tmp_path}/steps.sqlite", tmp_path, batches)
     assert one_statement_batches == []  # SQLite: every batch step by step
 
     name = backends.unique("sn_one_")
     with backends.postgres_databases(pg_admin_url, [name]):
-        pg_totals, pg_flags = await _run(backends.database_url(pg_admin_url, name), tmp_path, batches)
+        pg = await _run(backends.database_url(pg_admin_url, name), tmp_path, batches)
 
     plain_batches = sum(1 for b in batches[1:] if all(c.corrects_claim_id is None for c in _claims_in(b)))
     assert len(one_statement_batches) == plain_batches > 20
     expected = year_totals(_fact(c) for c in claims)
-    assert sqlite_totals == expected
-    assert pg_totals == expected
-    assert len(pg_flags) > 20  # lines of several regions were crossed, in batches of both kinds
-    assert pg_flags == sqlite_flags
+    assert steps.totals == expected
+    assert pg.totals == expected
+    assert len(pg.flags) > 20  # lines of several regions were crossed, in batches of both kinds
+    assert pg.flags == steps.flags
+    # Every column, region and replaced-by marks included: the step path, the one-statement path, and a rebuild.
+    differ = _mismatches(pg.live, steps.live)
+    assert not differ, f"pg-live vs steps-live: {differ}"
+    differ = _mismatches(steps.rebuilt, steps.live)
+    assert not differ, f"steps-rebuilt vs steps-live: {differ}"
+    differ = _mismatches(pg.rebuilt, pg.live)
+    assert not differ, f"pg-rebuilt vs pg-live: {differ}"
+
+
+def test_the_workload_has_what_the_comparison_needs() -> None:
+    """Persons whose claims of one year come from two regions, claims corrected twice, and several years."""
+    rng = random.Random(20261123)
+    persons = [(f"o{i}", region) for i, region in enumerate(rng.choice(list(REGIONS)) for _ in range(60))]
+    claims = _claims(rng, persons)
+    regions: dict[tuple[str, int], set[str]] = {}
+    for c in claims:
+        regions.setdefault((c.person_key, c.settlement_date.year), set()).add(c.region_code)
+    assert sum(1 for r in regions.values() if len(r) > 1) > 10
+    targets = [c.corrects_claim_id for c in claims if c.corrects_claim_id is not None]
+    assert len(targets) > len(set(targets))  # some claim is corrected by two claims
+    assert {c.settlement_date.year for c in claims} == set(YEARS)
 
 
 def test_some_originals_arrive_after_the_correction_that_replaces_them() -> None:

@@ -66,6 +66,12 @@ class Bus(Protocol):
 
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer: ...
 
+    async def read_all(self, topic: str) -> list[Delivery]:
+        """Every record the topic holds now, from the earliest kept to the end as it was when asked, in offset
+        order per partition. No consumer group: nothing is joined or committed (an operator's tool reading a
+        dead-letter topic must not move any service's position). An unknown topic holds nothing."""
+        ...
+
     async def consumer_lag(self, group: str, topics: Sequence[str]) -> dict[str, int]:
         """Per topic, how many records the group has not committed yet (log end − committed position).
 

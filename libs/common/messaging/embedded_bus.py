@@ -109,6 +109,15 @@ class EmbeddedBus:
     def consumer(self, group: str, topics: Sequence[str]) -> BusConsumer:
         return EmbeddedConsumer(self, self._prefix + group, [self._t(t) for t in topics])
 
+    async def read_all(self, topic: str) -> list[Delivery]:
+        query = sa.select(bus_log).where(bus_log.c.topic == self._t(topic)).order_by(bus_log.c.offset)
+        try:
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        except (DBAPIError, OSError) as exc:
+            raise BusUnavailable(str(exc)) from exc
+        return [Delivery(r.topic, 0, r.offset, r.key, r.value, _decode_headers(r.headers)) for r in rows]
+
     async def consumer_lag(self, group: str, topics: Sequence[str]) -> dict[str, int]:
         # One log with global offsets, so "end − committed" would count other topics' records: count the
         # topic's own records at or after the group's position instead (ix_bus_log_topic_offset).

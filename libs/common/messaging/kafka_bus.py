@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 
 from libs.common.messaging.bus import BusConsumer, BusUnavailable, Delivery, Record
+from libs.common.messaging.topics import KEPT_FOREVER
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,12 @@ class KafkaBus:
             await admin.start()
             existing = set(await admin.list_topics())
             wanted = [
-                NewTopic(self._t(t), num_partitions=self._partitions, replication_factor=1)
+                NewTopic(
+                    self._t(t),
+                    num_partitions=self._partitions,
+                    replication_factor=1,
+                    topic_configs={"retention.ms": "-1"} if t in KEPT_FOREVER else {},
+                )
                 for t in topics
                 if self._t(t) not in existing
             ]
@@ -162,6 +168,56 @@ class KafkaBus:
             position = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
             lag[by_name[tp.topic]] += max(0, ends[tp] - position)
         return lag
+
+    async def read_all(self, topic: str) -> list[Delivery]:
+        # Partitions from the admin client (the reader's own metadata knows only topics it was asked about), then a
+        # group-less reader assigned to all of them, from the beginning up to the ends taken first: records added
+        # meanwhile are not waited for.
+        name = self._t(topic)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=f"{self._client_id}-read")
+        reader = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            client_id=f"{self._client_id}-read",
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
+        )
+        out: list[Delivery] = []
+        try:
+            async with asyncio.timeout(self._send_timeout):
+                await admin.start()
+                await reader.start()
+                described = await admin.describe_topics([name])
+                partitions = [
+                    TopicPartition(name, p["partition"])
+                    for d in described
+                    if d["error_code"] == 0
+                    for p in d["partitions"]
+                ]
+                if not partitions:
+                    return []
+                reader.assign(partitions)
+                ends = await reader.end_offsets(partitions)
+                await reader.seek_to_beginning(*partitions)
+            left = {tp for tp in partitions if await reader.position(tp) < ends[tp]}
+            while left:
+                async with asyncio.timeout(self._send_timeout):  # no record for this long: the broker is gone
+                    batches = await reader.getmany(*left, timeout_ms=1000)
+                    while not batches:
+                        batches = await reader.getmany(*left, timeout_ms=1000)
+                for tp, messages in batches.items():
+                    for m in messages:
+                        if m.offset < ends[tp]:
+                            key = m.key.decode() if m.key is not None else None
+                            out.append(Delivery(tp.topic, tp.partition, m.offset, key, m.value, tuple(m.headers)))
+                left = {tp for tp in left if await reader.position(tp) < ends[tp]}
+        except (KafkaError, OSError, TimeoutError) as exc:
+            raise BusUnavailable(f"reading {name} from Kafka at {self._bootstrap}: {exc!r}") from exc
+        finally:
+            await reader.stop()
+            await admin.close()
+        return sorted(out, key=lambda d: (d.partition, d.offset))
 
     def _new_consumer(self, group: str, topics: list[str]) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(

@@ -27,3 +27,11 @@ PUBLISHED_TOPICS = (
 def dead_letter_topic(consumer_group: str) -> str:
     """One dead-letter topic per consumer group, so each owner sees only its own poison."""
     return f"{consumer_group}.dead-letter"
+
+
+# Who sent which dead letters back, when and why (libs/common/messaging/dead_letters.py): keyed by the consumer group.
+REDRIVES = "safetynet.redrives"
+
+# Topics that are a record, not a stream: the broker keeps them without a time limit (Kafka's default drops
+# records after seven days).
+KEPT_FOREVER = frozenset({REDRIVES})
