@@ -164,3 +164,37 @@ async def test_read_all_reads_a_topic_from_the_start_without_a_group(bus: Bus) -
             f"{i}".encode() for i in range(6) if i % 2 == int(key[1])
         ]
     assert await bus.consumer_lag(group, ["orders"]) == {"orders": 4}  # the group's position did not move
+
+
+async def test_dead_letters_and_redrives_are_kept_without_a_time_limit_on_kafka(kafka_bootstrap: str) -> None:
+    """A dead letter waits for its redrive however long the fix takes; Kafka's default would drop it after 7 days."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    from libs.common.messaging import topics
+    from libs.common.messaging.kafka_bus import KafkaBus
+
+    prefix = backends.unique("t") + "."
+    bus = KafkaBus(kafka_bootstrap, client_id="retention-test", topic_prefix=prefix)
+    wanted = [topics.dead_letter_topic("monitoring"), topics.REDRIVES, topics.CLAIMS_SETTLED]
+    await bus.ensure_topics(wanted)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        answers = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, prefix + t, {"retention.ms": None}) for t in wanted]
+        )
+    finally:
+        await admin.close()
+    retention = {
+        resource["resource_name"].removeprefix(prefix): entry["config_value"]
+        for answer in answers
+        for resource in answer.to_object()["resources"]
+        for entry in resource["config_entries"]
+        if entry["config_names"] == "retention.ms"
+    }
+    assert retention == {
+        "monitoring.dead-letter": "-1",
+        "safetynet.redrives": "-1",
+        "claims.settled": "604800000",  # an ordinary topic keeps the broker's default (7 days)
+    }

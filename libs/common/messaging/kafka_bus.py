@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 
 from libs.common.messaging.bus import BusConsumer, BusUnavailable, Delivery, Record
-from libs.common.messaging.topics import KEPT_FOREVER
+from libs.common.messaging.topics import kept_forever
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class KafkaBus:
                     self._t(t),
                     num_partitions=self._partitions,
                     replication_factor=1,
-                    topic_configs={"retention.ms": "-1"} if t in KEPT_FOREVER else {},
+                    topic_configs={"retention.ms": "-1"} if kept_forever(t) else {},
                 )
                 for t in topics
                 if self._t(t) not in existing

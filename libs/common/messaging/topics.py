@@ -24,14 +24,19 @@ PUBLISHED_TOPICS = (
 )
 
 
+DEAD_LETTER_SUFFIX = ".dead-letter"
+
+
 def dead_letter_topic(consumer_group: str) -> str:
     """One dead-letter topic per consumer group, so each owner sees only its own poison."""
-    return f"{consumer_group}.dead-letter"
+    return f"{consumer_group}{DEAD_LETTER_SUFFIX}"
 
 
 # Who sent which dead letters back, when and why (libs/common/messaging/dead_letters.py): keyed by the consumer group.
 REDRIVES = "safetynet.redrives"
 
-# Topics that are a record, not a stream: the broker keeps them without a time limit (Kafka's default drops
-# records after seven days).
-KEPT_FOREVER = frozenset({REDRIVES})
+def kept_forever(topic: str) -> bool:
+    """Topics that are a record, not a stream: the broker keeps them without a time limit (Kafka's default drops
+    records after seven days). A dead letter waits for an operator to fix its cause and redrive it, however long
+    that takes; the redrives are the record of who did."""
+    return topic == REDRIVES or topic.endswith(DEAD_LETTER_SUFFIX)
