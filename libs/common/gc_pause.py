@@ -53,8 +53,9 @@ def _collect_if_held_by_others() -> None:
 
 
 def _due_generation() -> int:
-    """The oldest generation whose count is past its threshold, as the collector itself chooses on resuming (the
-    youngest, when none is: the objects allocated while paused are all in it)."""
+    """The oldest generation whose count is past its threshold (the youngest when none is: the objects allocated
+    while paused are all in it). The collector's own choice, except that CPython also holds a full collection back
+    until the long-lived objects have grown by a quarter; here one runs about every 120 such collections."""
     counts, thresholds = gc.get_count(), gc.get_threshold()
     for generation in (2, 1):
         if thresholds[generation] and counts[generation] > thresholds[generation]:
