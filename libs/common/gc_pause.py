@@ -9,7 +9,8 @@ only reference cycles wait, until the last pause ends and the collector runs as 
 
 Process-wide (the collector is), so pauses are counted: overlapping imports (or four services in one process, as
 ``make run`` hosts them) resume collection only when the last one ends, and a collector that was already off
-stays off.
+stays off. A busy run's periodic resumption (``PausedWhileBusy``) does not wait for the others: while another
+run still holds the pause, it runs the collection that is due itself.
 """
 
 from __future__ import annotations
@@ -42,13 +43,33 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
+def _collect_if_held_by_others() -> None:
+    """Run the collection the pauses put off, if the collector stays off only because other pauses still hold it
+    (not when it resumed on its own, nor when it was off before any pause)."""
+    with _lock:
+        held = _depth > 0 and _resume
+    if held:
+        gc.collect(_due_generation())
+
+
+def _due_generation() -> int:
+    """The oldest generation whose count is past its threshold (the youngest when none is: the objects allocated
+    while paused are all in it). The collector's own choice, except that CPython also holds a full collection back
+    until the long-lived objects have grown by a quarter; here one runs about every 120 such collections."""
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    for generation in (2, 1):
+        if thresholds[generation] and counts[generation] > thresholds[generation]:
+            return generation
+    return 0
+
+
 class PausedWhileBusy:
     """The collector paused across a run of busy steps (a consumer's batches), resumed for a moment every
     ``every`` steps and whenever the run goes idle or ends.
 
     Pausing batch by batch was not enough: each resumption walked the next batch, fetched and decoded ahead and
     alive at that moment (~20,000 objects, ~5 ms), once per batch. Reference cycles made meanwhile wait at most
-    ``every`` steps.
+    ``every`` steps, also while other runs (other consumers of the process) hold the pause.
     """
 
     def __init__(self, every: int) -> None:
@@ -61,6 +82,7 @@ class PausedWhileBusy:
         (the next allocation starts the collection the paused steps put off)."""
         if self._steps == self._every:
             self.idle()
+            _collect_if_held_by_others()
         if self._pause is None:
             self._pause = ExitStack()
             self._pause.enter_context(collector_paused())

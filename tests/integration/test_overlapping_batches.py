@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import random
 import time
 from collections import Counter
@@ -313,3 +314,64 @@ async def test_claims_in_overlapping_batches_count_and_flag_as_when_handled_one_
     # claim whichever batches were in flight together, since a person's claims come in order and the row lock
     # makes a later batch add to the total the earlier one committed.
     assert len(flags_a) >= 20 and flags_a == flags_b
+
+
+class FirstBatchLate(UnitOfWork):
+    """The first unit of work opens its transaction only after a delay: the batch after it, started meanwhile,
+    takes in its inbox rows first (as it does when the first batch waits for a pooled connection)."""
+
+    opened = 0
+
+    async def __aenter__(self) -> FirstBatchLate:
+        FirstBatchLate.opened += 1
+        if FirstBatchLate.opened == 1:
+            await asyncio.sleep(1.5)
+        return await super().__aenter__()
+
+
+async def test_a_republished_event_in_two_overlapping_batches_cannot_deadlock_them(
+    pg_url: str, bus: Bus, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The monitoring service's own handlers. 80 claims of 4 persons, the first 40 published twice (a relay that
+    # republished them: the same event ids): the batch after the first one holds some of its event ids. The first
+    # batch is held back before its transaction, so the second inserts its inbox rows first and then waits for the
+    # first (after_previous_batch); had it inserted the shared ids, the first would wait for its commit: forever.
+    rng = random.Random(7)
+    events = [
+        monitoring_harness.claim(f"d-{i}", f"person-{i % 4}", f"{rng.randint(0, 100_000) / 100:.2f}") for i in range(80)
+    ]
+    envelopes = [monitoring_harness.envelope_of(e, e.person_key) for e in events]
+    stream = envelopes[:40] + envelopes[:40] + envelopes[40:]
+    await bus.publish([Record(CLAIMS_SETTLED, env.subject or "", env.to_bytes()) for env in stream])
+    engine = create_engine(pg_url)
+    await upgrade(engine, monitoring_harness.MIGRATIONS)
+    group = backends.unique("ovld")
+    await bus.ensure_topics([dead_letter_topic(group)])
+    FirstBatchLate.opened = 0
+    runner = ConsumerRunner(
+        group=group,
+        bus=bus,
+        uow_factory=lambda: FirstBatchLate(engine, messaging, "/safetynet/monitoring"),
+        handlers=handler_table(load_book(backends.REPO / "policies")),
+        inbox=messaging.inbox,
+        max_records=BATCH,
+        overlap=True,
+    )
+    try:
+        with caplog.at_level(logging.WARNING, logger="libs.common.messaging.consumer"):
+            async with asyncio.timeout(60):  # a deadlock fails here instead of hanging the suite
+                await consume_until(runner, lambda: runner.processed >= len(stream), timeout=40)
+        assert runner.overlapped > 0 and runner.dead_lettered == 0
+        async with engine.connect() as conn:
+            year = await kept_totals(conn, 2026)
+            handled = await conn.scalar(sa.select(sa.func.count()).select_from(messaging.inbox))
+        assert handled == 80
+        expected: dict[str, Decimal] = {}
+        for e in events:  # each claim once, though 40 of them came twice
+            expected[e.person_key] = expected.get(e.person_key, Decimal(0)) + e.personal_burden
+        assert {k[0]: parts.burden for k, parts in year.items()} == expected
+        # Not even a lock timeout was needed: the second batch left the first one's event ids alone.
+        assert not [r for r in caplog.records if "retrying" in r.getMessage()]
+        assert await bus.consumer_lag(runner.group, [CLAIMS_SETTLED]) == {CLAIMS_SETTLED: 0}
+    finally:
+        await engine.dispose()

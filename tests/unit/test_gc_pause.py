@@ -77,3 +77,35 @@ def test_a_busy_run_stays_paused_and_lets_the_collector_run_only_between_runs_of
     assert between_steps == [0] * 7  # never while a step runs
     # Steps 1-3 and 4-6 paused together; collection resumed just before steps 4 and 7, and collected then.
     assert [n > 0 for n in during_steps] == [False, False, False, True, False, False, True]
+
+
+def test_two_busy_runs_stepping_in_turn_each_let_the_collector_run_every_few_steps() -> None:
+    # Two consumers of one process (make run hosts four services), busy at once: one of them always holds the
+    # pause, so the collector never resumes on its own; each run's every-3rd-step mark still collects.
+    started: list[str] = []
+    stepping = ""
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(stepping)
+
+    first, second = PausedWhileBusy(every=3), PausedWhileBusy(every=3)
+    kept: list[list[int]] = []
+    gc.callbacks.append(record)
+    try:
+        for _ in range(10):
+            for name, busy in (("first", first), ("second", second)):
+                stepping = name
+                busy.step()
+                stepping = ""
+                assert not gc.isenabled()
+                kept.extend([] for _ in range(2000))  # live objects: enough to start a collection were it on
+        stepping = "idle"  # the collector resumes on its own from here
+        first.idle()
+        second.idle()
+        assert gc.isenabled()
+    finally:
+        gc.callbacks.remove(record)
+    # Ten steps each, resumed before steps 4, 7 and 10 of each: three collections each, none between the steps.
+    assert started.count("first") == 3 and started.count("second") == 3
+    assert "" not in started

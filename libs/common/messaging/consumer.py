@@ -1,15 +1,20 @@
 """The consumer runner: bus → decode → handler in one transaction with the inbox → commit the offset.
 
 - A whole batch is handled in one transaction (fast path), with one inbox insert for all its records. If it
-  fails, each record is retried alone, so one poison record cannot hold back the rest.
+  fails, each half is retried alone, and so on down to single records, so one poison record cannot hold back the
+  rest and costs a few transactions, not one per record.
 - A handler is either per record (``Handler``) or ``Batched``: it then gets every new event of its type in a run
   of the batch at once, so it can work set-based (one upsert for 2,000 claims instead of 2,000 round trips).
 - On PostgreSQL, two batches a ``Batched`` handler says may overlap are in their transactions at once, on two
   connections (see ``run``); their offsets are still committed in order.
 - A record that cannot be decoded, or whose handler keeps failing, goes to the group's dead-letter topic
   with the error, and the partition moves on.
-- Infrastructure failures (database or broker down) are not poison: nothing is dead-lettered, the consumer
-  rewinds and retries the same records after a back-off.
+- Outages (database or broker down, a lost race: ``outages.is_outage``) are not poison: nothing is
+  dead-lettered, the consumer rewinds and retries the same records after a back-off.
+- On PostgreSQL every transaction runs at READ COMMITTED (checked in each one): a batch that waited for the batch
+  before it must see what that one committed, in its next statement. And it waits for a row lock at most
+  ``lock_timeout`` seconds, so a wait cycle PostgreSQL cannot see (one half of it is in this process) ends as an
+  outage and a retry.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import groupby
 from typing import Any, NamedTuple
 
@@ -26,7 +32,9 @@ import sqlalchemy as sa
 
 from libs.common.clock import utc_now
 from libs.common.db import insert_ignoring_duplicates
+from libs.common.error_summary import error_summary
 from libs.common.gc_pause import PausedWhileBusy
+from libs.common.log_limits import LimitedWarnings
 from libs.common.messaging.bus import Bus, BusConsumer, BusUnavailable, Delivery, Record
 from libs.common.messaging.contracts import REGISTRY, Contract
 from libs.common.messaging.envelope import Envelope, envelope_with
@@ -41,6 +49,15 @@ Handler = Callable[[UnitOfWork, Any, Envelope], Awaitable[None]]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 _COLLECT_EVERY = 10  # batches in a row handled with the cyclic GC paused (gc_pause.PausedWhileBusy)
 _DECODE_SLICE = 20  # records decoded between yields to the event loop (~0.3 ms of work)
+# One round trip at the start of each transaction: the lock wait bound, and the isolation level it runs at.
+_PG_TRANSACTION_SETUP = sa.text(
+    "SELECT set_config('lock_timeout', :lock_timeout, true), current_setting('transaction_isolation')"
+)
+
+
+class NotReadCommitted(RuntimeError):
+    """The consumer's transactions run at another isolation level than READ COMMITTED: a configuration error, not a
+    bad record (nothing is dead-lettered) and not an outage (retrying cannot help); the runner stops."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,10 @@ class Fetched:
     decoded: list[Decoded]
     poison: list[Poison]
 
+    @cached_property
+    def event_ids(self) -> frozenset[str]:
+        return frozenset(item.envelope.id for item in self.decoded)
+
 
 class InFlight(NamedTuple):
     """A batch being handled in a task of its own while the next one starts; its offsets are not committed yet."""
@@ -102,9 +123,11 @@ class ConsumerRunner:
         max_attempts: int = 3,
         max_backoff: float = 5.0,
         overlap: bool = False,
+        lock_timeout: float = 5.0,
     ) -> None:
         """``overlap``: whether two batches may be in their transactions at once (PostgreSQL; SQLite has one
-        writer at a time), for handlers that allow it (``Batched.overlaps``)."""
+        writer at a time), for handlers that allow it (``Batched.overlaps``). ``lock_timeout``: seconds a
+        transaction waits for a row lock before it fails as an outage (PostgreSQL)."""
         self.group = group
         self._bus = bus
         self._uow_factory = uow_factory
@@ -122,6 +145,8 @@ class ConsumerRunner:
         self._max_attempts = max_attempts
         self._max_backoff = max_backoff
         self._overlap = overlap
+        self._lock_timeout = f"{round(lock_timeout * 1000)}ms"
+        self._warnings = LimitedWarnings(log)
         self._consumer: BusConsumer | None = None
         self.processed = 0
         self.dead_lettered = 0
@@ -166,16 +191,23 @@ class ConsumerRunner:
             envelope = Envelope.from_bytes(delivery.value)
             event = REGISTRY.decode(envelope.type, envelope.schemaversion, envelope.data)
         except (ValueError, LookupError) as exc:
-            return Poison(delivery, f"{type(exc).__name__}: {exc}")
+            return Poison(delivery, error_summary(exc))
         if type(event) not in self._handlers:
             return Poison(delivery, f"no handler for {envelope.type} in {self.group}")
         return Decoded(delivery, envelope, event)
 
-    async def _new_in_inbox(self, uow: UnitOfWork, items: Sequence[Decoded]) -> list[Decoded]:
+    async def _new_in_inbox(
+        self, uow: UnitOfWork, items: Sequence[Decoded], held: frozenset[str] = frozenset()
+    ) -> list[Decoded]:
         """Record the batch's events in the inbox in one statement; only those not there yet are handled
-        (redelivery is a no-op)."""
+        (redelivery is a no-op).
+
+        ``held``: the event ids of the batch in flight before this one, left out. That batch handles them (or
+        fails, and this one's offsets are then not committed either). Were they inserted here, this batch would
+        hold their inbox rows while it waits for that batch (``after_previous_batch``), and that batch, inserting
+        them after this one did, would wait for this one's commit: a cycle PostgreSQL cannot see."""
         unique: list[Decoded] = []
-        seen: set[str] = set()
+        seen: set[str] = set(held)
         for item in items:  # the same event twice in one fetch counts once too
             if item.envelope.id not in seen:
                 seen.add(item.envelope.id)
@@ -194,10 +226,11 @@ class ConsumerRunner:
         inserted = {r.event_id for r in await uow.conn.execute(statement, rows)}
         return [item for item in unique if item.envelope.id in inserted]
 
-    async def _handle_batch(self, items: Sequence[Decoded], previous: asyncio.Future[None] | None = None) -> None:
+    async def _handle_batch(self, items: Sequence[Decoded], previous: InFlight | None = None) -> None:
         async with self._uow_factory() as uow:
-            uow.previous_batch = previous
-            new = await self._new_in_inbox(uow, items)
+            await self._set_up(uow)
+            uow.previous_batch = previous.task if previous is not None else None
+            new = await self._new_in_inbox(uow, items, previous.fetched.event_ids if previous else frozenset())
             # Runs of one contract type keep the fetched order between types (a roster change before a claim).
             for _, run in groupby(new, key=lambda item: type(item.event)):
                 group = list(run)
@@ -208,6 +241,15 @@ class ConsumerRunner:
                     for item in group:
                         await handler(uow, item.event, item.envelope)
             await uow.commit()
+
+    async def _set_up(self, uow: UnitOfWork) -> None:
+        """Bound the transaction's lock waits and check that it runs at READ COMMITTED (PostgreSQL)."""
+        if uow.conn.dialect.name != "postgresql":
+            return  # SQLite: one writer at a time, and serializable
+        result = await uow.conn.execute(_PG_TRANSACTION_SETUP, {"lock_timeout": self._lock_timeout})
+        _, isolation = result.one()
+        if isolation != "read committed":
+            raise NotReadCommitted(f"{self.group}: consumer transactions run at {isolation}, not read committed")
 
     async def _dead_letter(self, poison: Sequence[Poison]) -> None:
         if not poison:
@@ -259,17 +301,11 @@ class ConsumerRunner:
         """Handle one fetched batch completely (handled or dead-lettered). Raises only on infrastructure failure."""
         await self._process(await self._decode_all(deliveries))
 
-    async def _process(self, fetched: Fetched, previous: asyncio.Future[None] | None = None) -> None:
+    async def _process(self, fetched: Fetched, previous: InFlight | None = None) -> None:
         """Handle (or dead-letter) a fetched batch. ``previous``: the batch in flight before it, if they overlap."""
         poison = list(fetched.poison)
         if fetched.decoded:
-            try:
-                await self._handle_batch(fetched.decoded, previous)
-            except Exception as exc:
-                if is_outage(exc):
-                    raise
-                log.warning("%s: batch of %d failed (%r); isolating records", self.group, len(fetched.decoded), exc)
-                poison.extend(await self._handle_one_by_one(fetched.decoded, previous))
+            poison.extend(await self._handle_or_bisect(fetched.decoded, previous))
         await self._dead_letter(poison)
         deliveries = fetched.deliveries
         self.processed += len(deliveries)
@@ -280,23 +316,29 @@ class ConsumerRunner:
             delivered[self._topic_label(topic)] += count
         self.handled_by_topic.update(delivered - poisoned)
 
-    async def _handle_one_by_one(
-        self, items: Sequence[Decoded], previous: asyncio.Future[None] | None = None
-    ) -> list[Poison]:
-        failed: list[Poison] = []
-        for item in items:
-            for attempt in range(1, self._max_attempts + 1):
-                try:
-                    await self._handle_batch([item], previous)
-                    break
-                except Exception as exc:
-                    if is_outage(exc):
-                        raise
-                    if attempt == self._max_attempts:
-                        failed.append(Poison(item.delivery, f"{type(exc).__name__}: {exc}"))
-                    else:
-                        await asyncio.sleep(0.05 * attempt)
-        return failed
+    async def _handle_or_bisect(self, items: Sequence[Decoded], previous: InFlight | None) -> list[Poison]:
+        """Handle ``items`` in one transaction; if that fails for a reason of the records, handle each half in one
+        transaction of its own, and so on: one poison record among N costs about 2·log2(N) transactions. A single
+        record is tried ``max_attempts`` times before it is poison. Returns the poison; raises on an outage."""
+        attempts = self._max_attempts if len(items) == 1 else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                await self._handle_batch(items, previous)
+                return []
+            except Exception as exc:
+                if is_outage(exc) or isinstance(exc, NotReadCommitted):
+                    raise
+                error = exc
+            if attempt < attempts:
+                await asyncio.sleep(0.05 * attempt)
+        if len(items) == 1:
+            return [Poison(items[0].delivery, error_summary(error))]
+        message = "%s: batch of %d failed (%s); handling each half alone"
+        self._warnings.warning("bisect", message, self.group, len(items), error_summary(error))
+        middle = len(items) // 2
+        return await self._handle_or_bisect(items[:middle], previous) + await self._handle_or_bisect(
+            items[middle:], previous
+        )
 
     async def _started(self) -> BusConsumer:
         if self._consumer is None:
@@ -371,7 +413,9 @@ class ConsumerRunner:
                         await self._rewind_quietly()
                     if not is_outage(exc):
                         raise
-                    log.warning("%s: %r; retrying in %.1fs", self.group, exc, backoff)
+                    self._warnings.warning(
+                        "retry", "%s: %s; retrying in %.1fs", self.group, error_summary(exc), backoff
+                    )
                     await self._restart_consumer_if_needed(exc)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self._max_backoff)
@@ -409,8 +453,7 @@ class ConsumerRunner:
             await self._finish(in_flight)  # a batch that may not overlap waits for the one in flight
             await self._settle(fetched)
             return None
-        previous = in_flight.task if in_flight is not None else None
-        started = InFlight(asyncio.create_task(self._process(fetched, previous), name=f"{self.group}-batch"), fetched)
+        started = InFlight(asyncio.create_task(self._process(fetched, in_flight), name=f"{self.group}-batch"), fetched)
         if in_flight is not None and not in_flight.task.done():
             self.overlapped += 1
         try:

@@ -1,7 +1,9 @@
 """The relay: publishes committed outbox rows in order and marks them published.
 
 A broker outage leaves rows unpublished; the relay backs off and resumes, so nothing is lost. At-least-once:
-a crash between publish and mark publishes a row again, which the consumers' inbox absorbs.
+a crash between publish and mark publishes a row again, which the consumers' inbox absorbs. Any failure of a pass
+is retried: an outage (``outages.is_outage``, a pool timeout too) with a rate-limited warning, anything else with
+its traceback logged, since a relay that stopped would leave every later event unpublished without a word.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import logging
 from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from libs.common.db import one_of, utcnow_column_default
-from libs.common.messaging.bus import Bus, BusUnavailable, Record
+from libs.common.error_summary import error_summary
+from libs.common.log_limits import LimitedWarnings
+from libs.common.messaging.bus import Bus, Record
 from libs.common.messaging.envelope import CONTENT_TYPE
 from libs.common.messaging.tables import MessagingTables
+from libs.common.outages import is_outage
 
 log = logging.getLogger(__name__)
 RELAY_LOCK = 0x5AFE_0B0C  # advisory lock id: one relay per service database publishes at a time
@@ -43,6 +47,7 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self.wakeup = asyncio.Event()
         self.stopping = False  # set by the runtime's stop(): the loop ends at its next turn
+        self._warnings = LimitedWarnings(log)
 
     async def backlog(self) -> int:
         async with self._engine.connect() as conn:
@@ -151,8 +156,11 @@ class OutboxRelay:
                         backoff = 0.1
                         if published < self._batch_size:
                             await self._wait_for_work()
-            except (BusUnavailable, DBAPIError, OSError) as exc:
-                log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
+            except Exception as exc:
+                if is_outage(exc):
+                    self._warnings.warning("retry", "outbox relay: %s; retrying in %.1fs", error_summary(exc), backoff)
+                else:
+                    self._warnings.warning("failure", "outbox relay failed; retrying in %.1fs", backoff, exc_info=True)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
 

@@ -78,7 +78,11 @@ class UnitOfWork:
         A handler calls it before writes whose order across batches matters. The monitoring service's running
         totals, say, follow the order claims were fetched: a batch must add to a person's total only after the
         batch before it has committed its own, else the later batch could take the row lock first. Raises
-        PreviousBatchFailed if that batch failed: this one must not go ahead of records that will come again."""
+        PreviousBatchFailed if that batch failed: this one must not go ahead of records that will come again.
+
+        The statements after the wait see what that batch committed only at READ COMMITTED, where each statement
+        takes a fresh snapshot (at REPEATABLE READ the snapshot of this transaction's first statement would hide
+        it): the consumer checks the level in every transaction it opens (``ConsumerRunner``)."""
         previous = self.previous_batch
         if previous is None:
             return
