@@ -35,6 +35,7 @@ def dead_letter_topic(consumer_group: str) -> str:
 # Who sent which dead letters back, when and why (libs/common/messaging/dead_letters.py): keyed by the consumer group.
 REDRIVES = "safetynet.redrives"
 
+
 def kept_forever(topic: str) -> bool:
     """Topics that are a record, not a stream: the broker keeps them without a time limit (Kafka's default drops
     records after seven days). A dead letter waits for an operator to fix its cause and redrive it, however long
