@@ -47,3 +47,36 @@ class LimitedWarnings:
         self._kinds[kind] = _Kind(logged_at=now)
         # stacklevel 2: the record names the caller's line, not this one.
         self._logger.warning(msg, *args, exc_info=exc_info, stacklevel=2)
+
+
+class RepeatedLibraryLines(logging.Filter):
+    """On a handler: the warnings of the libraries we call (aiokafka retries a lost broker on every request and
+    says so each time) at most once per ``period`` per logger and message template, the next one after the period
+    carrying how many it stands for. Our own lines are left alone: ``LimitedWarnings`` already chooses for them."""
+
+    def __init__(
+        self,
+        prefixes: tuple[str, ...] = ("aiokafka",),
+        period: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._prefixes = prefixes
+        self._period = period
+        self._clock = clock
+        self._kinds: dict[tuple[str, str], _Kind] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self._prefixes):
+            return True
+        now = self._clock()
+        kind = (record.name, str(record.msg))
+        seen = self._kinds.get(kind)
+        if seen is not None and now - seen.logged_at < self._period:
+            seen.suppressed += 1
+            return False
+        if seen is not None and seen.suppressed and isinstance(record.args, tuple):
+            record.msg = f"{record.msg} (and %d more like it in the last %.0f s)"
+            record.args = (*record.args, seen.suppressed, now - seen.logged_at)
+        self._kinds[kind] = _Kind(logged_at=now)
+        return True

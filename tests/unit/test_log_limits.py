@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from libs.common.log_limits import LimitedWarnings
+from libs.common.log_limits import LimitedWarnings, RepeatedLibraryLines
 
 
 class Clock:
@@ -43,3 +43,25 @@ def test_a_line_names_its_callers_place(caplog: pytest.LogCaptureFixture) -> Non
     with caplog.at_level(logging.WARNING, logger="test.limits"):
         warnings.warning("k", "once")
     assert caplog.records[0].funcName == "test_a_line_names_its_callers_place"
+
+
+def test_a_librarys_repeated_warnings_are_held_back_on_the_handler_and_ours_are_not() -> None:
+    clock = Clock()
+    held = RepeatedLibraryLines(period=30.0, clock=clock)
+
+    def record(name: str, msg: str, *args: object) -> logging.LogRecord:
+        return logging.LogRecord(name, logging.WARNING, __file__, 1, msg, args, None)
+
+    passed = []
+    for attempt in range(100):  # aiokafka during a broker cut: the same line with a different node each time
+        line = record("aiokafka.conn", "Unable connect to node with id %s: %s", attempt % 3, "refused")
+        if held.filter(line):
+            passed.append(line.getMessage())
+        ours = record("libs.common.messaging.consumer", "monitoring: retrying in %.1fs", 0.2)
+        assert held.filter(ours)  # our own lines: LimitedWarnings decides for them
+        clock.now += 0.5  # 100 attempts over 50 s
+    assert passed == [
+        "Unable connect to node with id 0: refused",
+        # at 30 s: the 59 attempts held back between 0.5 and 29.5 s
+        "Unable connect to node with id 0: refused (and 59 more like it in the last 30 s)",
+    ]
