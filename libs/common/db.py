@@ -126,6 +126,14 @@ def insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
+async def lock_in_transaction(conn: AsyncConnection, key: str) -> None:
+    """Wait for, then hold until the transaction ends, a lock named ``key`` (a PostgreSQL advisory lock): for a
+    read-then-write of rows that may not exist yet, which no row lock covers. SQLite has one writer at a time
+    (BEGIN IMMEDIATE) and needs none."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+
+
 async def unnest_insert(
     conn: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, Any]], suffix: str = ""
 ) -> sa.CursorResult[Any]:

@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 from libs.common.messaging.bus import Bus
 from libs.common.messaging.consumer import ConsumerRunner
 from libs.common.messaging.outbox_relay import OutboxRelay
+from libs.common.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -115,5 +116,25 @@ def consumer_lag_source(bus: Bus, runners: Sequence[ConsumerRunner]) -> MetricSo
             for topic, behind in (await bus.consumer_lag(runner.group, runner.topics)).items():
                 lag.add_metric([runner.group, topic], behind)
         return [lag]
+
+    return source
+
+
+def task_source(supervisor: Supervisor) -> MetricSource:
+    """The service's supervised tasks (relay, consumers, periodic jobs): restarts after a death, and whether each
+    runs now or waits out its back-off (in memory: never fails)."""
+
+    async def source() -> list[Metric]:
+        restarts = CounterMetricFamily(
+            "safetynet_task_restarts", "Times a task (relay, consumer, periodic job) died and was restarted",
+            labels=["task"],
+        )  # fmt: skip
+        up = GaugeMetricFamily(
+            "safetynet_task_up", "1 if the task runs, 0 while it waits to be restarted", labels=["task"]
+        )
+        for name in supervisor.names:
+            restarts.add_metric([name], supervisor.restarts[name])
+            up.add_metric([name], 0 if name in supervisor.failing else 1)
+        return [restarts, up]
 
     return source

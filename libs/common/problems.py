@@ -11,14 +11,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.common.idcard import mask_id_numbers_in_text
+from libs.common.messaging.bus import BusUnavailable
+from libs.common.outages import is_outage
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://safetynet.example.cn/problems/"
+RETRY_AFTER = 5  # seconds a caller waits after a 503: a restarting database is usually back within seconds
 
 
 class Problem(Exception):
@@ -97,7 +101,24 @@ def install_problem_handlers(app: FastAPI) -> None:
             request, exc.status_code, f"http-{exc.status_code}", str(exc.detail), headers=dict(exc.headers or {})
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error on %s: %s", request.url.path, mask_id_numbers_in_text(repr(exc)), exc_info=exc)
-        return problem_response(request, 500, "internal", "Internal error / 系统内部错误")
+    # The database's and the broker's errors get a handler of their own, not only the catch-all below: Starlette
+    # answers the catch-all from its outermost middleware and then raises the error again, to the server.
+    for kind in (SQLAlchemyError, OSError, BusUnavailable):
+        app.add_exception_handler(kind, _unexpected)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """An outage (``is_outage``: the database restarting, no free connection, a lost race) answers 503 with
+    ``Retry-After``: the same request will succeed later. Anything else is a bug: 500. Neither body says more than
+    its title, so no SQL, parameter or traceback reaches the caller; the log has them (ID numbers masked)."""
+    if is_outage(exc):
+        log.warning("outage on %s: %s", request.url.path, mask_id_numbers_in_text(repr(exc)))
+        return problem_response(
+            request, 503, "unavailable", "数据库暂不可用，请稍后重试 / Service temporarily unavailable",
+            f"数据库或消息服务暂时无法访问，请在 {RETRY_AFTER} 秒后重试 / the database or the broker cannot be reached "
+            f"now; retry in {RETRY_AFTER} s",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )  # fmt: skip
+    log.error("unhandled error on %s: %s", request.url.path, mask_id_numbers_in_text(repr(exc)), exc_info=exc)
+    return problem_response(request, 500, "internal", "Internal error / 系统内部错误")

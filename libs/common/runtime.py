@@ -6,6 +6,7 @@ Built by each service's bootstrap from settings; nothing here runs at import tim
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
@@ -23,9 +24,17 @@ from libs.common.messaging.kafka_bus import KafkaBus
 from libs.common.messaging.outbox_relay import OutboxRelay
 from libs.common.messaging.tables import MessagingTables
 from libs.common.messaging.unit_of_work import UnitOfWork
-from libs.common.metrics import ServiceMetrics, consumer_counts_source, consumer_lag_source, outbox_source
+from libs.common.metrics import (
+    ServiceMetrics,
+    consumer_counts_source,
+    consumer_lag_source,
+    outbox_source,
+    task_source,
+)
 from libs.common.migrations import upgrade
 from libs.common.settings import Settings
+from libs.common.start_up import until_done
+from libs.common.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +74,8 @@ class ServiceRuntime:
         self._migrations = migrations
         self.relay = OutboxRelay(self.engine, tables, self.bus)
         self.consumers: list[ConsumerRunner] = []
-        self._tasks: list[asyncio.Task[None]] = []
+        # Relay, consumers and periodic jobs: restarted when they die, reported at /healthz and /metrics.
+        self.tasks = Supervisor(name)
         self._periodic: list[tuple[str, float, Callable[[], Awaitable[object]]]] = []
         self._at_start: list[Callable[[], Awaitable[object]]] = []
         self._stopping = False
@@ -74,6 +84,7 @@ class ServiceRuntime:
         self.metrics.add_source("outbox", outbox_source(self.relay))
         self.metrics.add_source("consumers", consumer_counts_source(self.consumers))
         self.metrics.add_source("consumer_lag", consumer_lag_source(self.bus, self.consumers))
+        self.metrics.add_source("tasks", task_source(self.tasks))
 
     def person_key(self, id_number: str, *, validated: bool = False) -> str:
         secret = self.settings.person_key_secret.get_secret_value().encode()
@@ -119,15 +130,20 @@ class ServiceRuntime:
         await upgrade(self.engine, self._migrations)
 
     async def start(self) -> None:
-        await self.migrate()
+        """Migrate, run the start-up jobs and connect to the bus, each waiting out an outage of the database or
+        the broker (a service started before them comes up when they do); then start the supervised tasks."""
+        await until_done(self.name, "数据库 / the database (migrations)", self.migrate)
         for job in self._at_start:
-            await job()
+            await until_done(self.name, "数据库 / the database (start-up job)", job)
         if self._owns_bus:
-            await self.bus.start()
-        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
-        self._tasks.append(asyncio.create_task(self._run_consumers(), name=f"{self.name}-consumers"))
+            await until_done(self.name, "消息总线 / the broker", self.bus.start)
+        self.tasks.start("relay", self.relay.run)
+        for i, runner in enumerate(self.consumers):
+            name = f"consumer-{i}" if len(self.consumers) > 1 else "consumer"
+            # A runner that dies is restarted alone, from its group's committed offsets (stop drops its connection).
+            self.tasks.start(name, functools.partial(self._consume, runner), before_restart=runner.stop)
         for name, seconds, job in self._periodic:
-            self._tasks.append(asyncio.create_task(self._run_periodic(name, seconds, job), name=f"{self.name}-{name}"))
+            self.tasks.start(name, functools.partial(self._run_periodic, name, seconds, job))
 
     async def _ensure_topics(self) -> None:
         wanted = [*topics.PUBLISHED_TOPICS, *(topics.dead_letter_topic(c.group) for c in self.consumers)]
@@ -141,11 +157,9 @@ class ServiceRuntime:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
 
-    async def _run_consumers(self) -> None:
+    async def _consume(self, runner: ConsumerRunner) -> None:
         await self._ensure_topics()
-        async with asyncio.TaskGroup() as group:
-            for runner in self.consumers:
-                group.create_task(runner.run())
+        await runner.run()
 
     async def stop(self) -> None:
         # The flags end the loops at their next turn even if a cancellation were lost; the wait is bounded so a
@@ -154,15 +168,7 @@ class ServiceRuntime:
         self._stopping = True
         for runner in self.consumers:
             runner.stopping = True
-        for task in self._tasks:
-            task.cancel()
-        done, pending = await asyncio.wait(self._tasks, timeout=10) if self._tasks else (set(), set())
-        for task in pending:
-            log.error("%s: task %s did not stop within 10 s", self.name, task.get_name())
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                log.error("%s: task %s had failed: %r", self.name, task.get_name(), task.exception())
-        self._tasks = []
+        await self.tasks.stop(timeout=10)
         for runner in self.consumers:
             await runner.stop()
         if self._owns_bus:

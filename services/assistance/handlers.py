@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common.categories import Category
+from libs.common.db import insert_ignoring_duplicates, lock_in_transaction
 from libs.common.messaging.contracts.assistance import ClaimSettledV1
 from libs.common.messaging.contracts.enrollment import RosterChangedV1
 from libs.common.messaging.envelope import Envelope
@@ -123,21 +124,33 @@ async def quote(
     return _from_result(cmd, result), result, pack.id
 
 
+async def _as_recorded(conn: AsyncConnection, cmd: RecordClaim) -> SettledClaim | None:
+    """The claim recorded under ``cmd.claim_id`` if it came from this same request; None if none is recorded;
+    ``ClaimConflict`` if another request holds the id."""
+    c = claims.c
+    row = (await conn.execute(sa.select(c.fingerprint).where(c.claim_id == cmd.claim_id))).first()
+    if row is None:
+        return None
+    existing = await get_claim(conn, cmd.claim_id)
+    if row.fingerprint == cmd.fingerprint and existing is not None:
+        return existing
+    raise ClaimConflict(cmd.claim_id)
+
+
 async def record_claim(
     uow: UnitOfWork, book: PolicyBook, cmd: RecordClaim, recorded_by: str
 ) -> tuple[SettledClaim, bool]:
     """Record a claim and publish claims.settled. Returns (claim, False) when this request was already recorded.
 
     The settlement system retries: the same request again is acknowledged without a second event; the same
-    claim id from a different request is a conflict (a correction uses a new id + corrects_claim_id).
+    claim id from a different request is a conflict (a correction uses a new id + corrects_claim_id). A resend
+    that arrives while the first is still in its transaction finds the id taken when it inserts (ON CONFLICT DO
+    NOTHING waits for the first to commit) and answers from the stored row, as a later resend does.
     """
-    c = claims.c
-    row = (await uow.conn.execute(sa.select(c.fingerprint).where(c.claim_id == cmd.claim_id))).first()
-    if row is not None:
-        existing = await get_claim(uow.conn, cmd.claim_id)
-        if row.fingerprint == cmd.fingerprint and existing is not None:
-            return existing, False
-        raise ClaimConflict(cmd.claim_id)
+    # One claim of a person at a time: the year-to-date it settles against is read here and written below.
+    await lock_in_transaction(uow.conn, f"year-to-date:{cmd.person_key}")
+    if (existing := await _as_recorded(uow.conn, cmd)) is not None:
+        return existing, False
     claim, result, pack_id = await quote(uow.conn, book, cmd)
     year = cmd.settlement_date.year
     if result is not None:
@@ -145,8 +158,9 @@ async def record_claim(
     else:
         ytd = _as_settled_ytd(await load_year_to_date(uow.conn, cmd.person_key, year), claim, cmd)
         explanation = None
-    await uow.conn.execute(
-        claims.insert().values(
+    inserted = await uow.conn.execute(
+        insert_ignoring_duplicates(uow.conn, claims)
+        .values(
             **asdict(claim),
             visit=cmd.cost.visit.value if cmd.cost else None,
             in_catalog=cmd.cost.in_catalog if cmd.cost else None,
@@ -156,7 +170,12 @@ async def record_claim(
             fingerprint=cmd.fingerprint,
             recorded_by=recorded_by,
         )
+        .returning(claims.c.claim_id)
     )
+    if inserted.first() is None:  # recorded meanwhile by a request in another transaction
+        if (existing := await _as_recorded(uow.conn, cmd)) is not None:
+            return existing, False
+        raise ClaimConflict(cmd.claim_id)  # the row it conflicted with was deleted meanwhile
     await _save_year_to_date(uow.conn, cmd.person_key, year, ytd)
     in_policy_self_pay = self_expense = None
     if result is not None and cmd.cost is not None:

@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from libs.common.categories import Category
-from libs.common.db import among, bulk_insert, utcnow_column_default
+from libs.common.db import among, bulk_insert, lock_in_transaction, utcnow_column_default
 from libs.common.messaging.contracts.enrollment import ChangeType, EnrollmentChangedV1, GapKind, RosterChangedV1
 from libs.common.messaging.unit_of_work import UnitOfWork
 from services.enrollment.domain import COVERED, VULNERABLE, check_authority, enrollment_year, lapse_kind
@@ -18,6 +18,11 @@ from services.enrollment.tables import benefit_periods, category_periods, enroll
 
 ChangeKey = tuple[str, Category, ChangeType, date]
 _WRITE_CHUNK = 10_000
+# Roster changes and enrollments are written after reading what is recorded (and which gaps are open): two
+# requests doing that at once would both find nothing and both insert, and the second would fail on a unique key.
+# So writers take turns, one transaction at a time; readers do not wait. One lock, not one per person: a
+# 100,000-row roster would need more locks than PostgreSQL's lock table holds.
+WRITE_TURN = "enrollment: roster and enrollment writes"
 
 
 def _key(change: RosterChangedV1) -> ChangeKey:
@@ -62,6 +67,7 @@ class RosterWriter:
 
     async def _write_chunk(self, changes: Sequence[RosterChangedV1]) -> list[RosterChangedV1]:
         uow = self._uow
+        await lock_in_transaction(uow.conn, WRITE_TURN)
         for agency, category in {(c.agency, c.category) for c in changes}:  # a file has a handful of pairs
             check_authority(agency, category)
         already = await _recorded(uow, changes)
@@ -167,6 +173,7 @@ async def record_enrollments(uow: UnitOfWork, changes: Sequence[EnrollmentChange
 
 
 async def _record_distinct(uow: UnitOfWork, changes: Sequence[EnrollmentChangedV1], rules: GapRules) -> int:
+    await lock_in_transaction(uow.conn, WRITE_TURN)
     e = enrollments.c
     current: dict[tuple[str, int], tuple[int, str]] = {}
     for where in among(uow.conn, e.person_key, sorted({c.person_key for c in changes})):
