@@ -51,6 +51,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from libs.common.clock import utc_now
 from libs.common.idcard import make_id_number
 from libs.common.messaging import topics
 from libs.common.messaging.bus import Record
@@ -234,7 +235,7 @@ async def store_alone(admin: str, records: list[Record], batch: int = 2000) -> f
         db = await asyncpg.connect(backends.database_url(admin, name).replace("+asyncpg", ""))
         try:
             await db.execute(
-                "CREATE TABLE inbox (consumer text, event_id text, processed_at timestamptz DEFAULT now(),"
+                "CREATE TABLE inbox (consumer text, event_id text, processed_at timestamptz,"
                 " PRIMARY KEY (consumer, event_id));"
                 "CREATE TABLE year_burdens (person_key text, year int, total_cost numeric(14,2),"
                 " burden numeric(14,2), PRIMARY KEY (person_key, year))"
@@ -249,8 +250,8 @@ async def store_alone(admin: str, records: list[Record], batch: int = 2000) -> f
                     )
                     await db.copy_records_to_table("new_ids", records=ids)
                     await db.execute(
-                        "INSERT INTO inbox (consumer, event_id) SELECT 'monitoring', event_id FROM new_ids"
-                        " ON CONFLICT DO NOTHING"
+                        "INSERT INTO inbox SELECT 'monitoring', event_id, $1 FROM new_ids ON CONFLICT DO NOTHING",
+                        utc_now(),
                     )
                     await db.copy_records_to_table("increments", records=increments)
                     await db.execute(

@@ -18,6 +18,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from libs.common import clock
 from tests.backends import TcpProxy, free_port, unique
 from tests.kafka_broker import KafkaBroker
 
@@ -99,7 +100,7 @@ class ServiceProcess:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
-            log.write(f"\n===== {time.strftime('%H:%M:%S')} start {self.name} on :{self.port}\n".encode())
+            log.write(f"\n===== {clock.utc_now().strftime('%H:%M:%S')} start {self.name} on :{self.port}\n".encode())
             log.flush()
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", "run", "--service", self.name.split("-")[0],
@@ -114,7 +115,8 @@ class ServiceProcess:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(30)
             with self.log.open("ab") as log:
-                log.write(f"\n===== {time.strftime('%H:%M:%S')} kill -9 {self.name} by the fault suite\n".encode())
+                now = clock.utc_now().strftime("%H:%M:%S")
+                log.write(f"\n===== {now} kill -9 {self.name} by the fault suite\n".encode())
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

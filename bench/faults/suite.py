@@ -19,6 +19,7 @@ from bench.faults.faults import CATALOGUE, Fault
 from bench.faults.feed import Poster, publish
 from bench.faults.report import Phase, render, render_phase
 from bench.faults.workload import Claim, Slice, generate
+from libs.common import clock
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class ExitWatch:
             for service in list(self.cluster.services.values()):
                 code = service.exited()
                 if code is not None:
-                    self.exits.append(f"{service.name} exited with {code} at {time.strftime('%H:%M:%S')}")
+                    self.exits.append(f"{service.name} exited with {code} at {clock.utc_now().strftime('%H:%M:%S')}")
                     service.process = None
                     await asyncio.sleep(3)
                     service.start()
