@@ -1,9 +1,10 @@
 """The relay: publishes committed outbox rows in order and marks them published.
 
 A broker outage leaves rows unpublished; the relay backs off and resumes, so nothing is lost. At-least-once:
-a crash between publish and mark publishes a row again, which the consumers' inbox absorbs. Any failure of a pass
-is retried: an outage (``outages.is_outage``, a pool timeout too) with a rate-limited warning, anything else with
-its traceback logged, since a relay that stopped would leave every later event unpublished without a word.
+a crash between publish and mark publishes a row again, which the consumers' inbox absorbs. An outage
+(``outages.is_outage``, a pool timeout too) is retried here with a rate-limited warning; anything else ends ``run``,
+and the service's supervisor (libs/common/supervisor.py) logs it with its traceback, counts it, reports it at
+/healthz and starts the relay again: a bug retried in here would go unseen.
 """
 
 from __future__ import annotations
@@ -157,10 +158,9 @@ class OutboxRelay:
                         if published < self._batch_size:
                             await self._wait_for_work()
             except Exception as exc:
-                if is_outage(exc):
-                    self._warnings.warning("retry", "outbox relay: %s; retrying in %.1fs", error_summary(exc), backoff)
-                else:
-                    self._warnings.warning("failure", "outbox relay failed; retrying in %.1fs", backoff, exc_info=True)
+                if not is_outage(exc):
+                    raise  # a bug: the supervisor logs it with its traceback, counts it and restarts the relay
+                self._warnings.warning("retry", "outbox relay: %s; retrying in %.1fs", error_summary(exc), backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
 
