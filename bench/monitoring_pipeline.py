@@ -140,6 +140,19 @@ class Clock:
         return (self.first or self.started) - self.started
 
 
+async def claims_consumer(bootstrap: str, prefix: str, group: str) -> AIOKafkaConsumer:
+    """A plain group consumer of the claims from the start of the topic, committing by hand: the yardsticks' own."""
+    consumer = AIOKafkaConsumer(
+        prefix + topics.CLAIMS_SETTLED,
+        bootstrap_servers=bootstrap,
+        group_id=backends.unique(group),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    return consumer
+
+
 async def raw_limit(admin: str, bootstrap: str, prefix: str, total: int) -> tuple[float, float]:
     name = backends.unique("bench_raw_")
     with backends.postgres_databases(admin, [name]):
@@ -148,14 +161,7 @@ async def raw_limit(admin: str, bootstrap: str, prefix: str, total: int) -> tupl
             "CREATE TABLE year_burdens (person_key text, year int, total_cost numeric(14,2), burden numeric(14,2),"
             " PRIMARY KEY (person_key, year))"
         )
-        consumer = AIOKafkaConsumer(
-            prefix + topics.CLAIMS_SETTLED,
-            bootstrap_servers=bootstrap,
-            group_id=backends.unique("raw"),
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-        await consumer.start()
+        consumer = await claims_consumer(bootstrap, prefix, "raw")
         clock, seen = Clock(), 0
         try:
             while seen < total:
@@ -192,14 +198,7 @@ async def raw_limit(admin: str, bootstrap: str, prefix: str, total: int) -> tupl
 async def consume_alone(bootstrap: str, prefix: str, total: int) -> float:
     """Stage alone: a plain aiokafka group consumer fetching the same records in batches of 2,000 and committing
     each batch; nothing decoded, nothing stored."""
-    consumer = AIOKafkaConsumer(
-        prefix + topics.CLAIMS_SETTLED,
-        bootstrap_servers=bootstrap,
-        group_id=backends.unique("alone"),
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
+    consumer = await claims_consumer(bootstrap, prefix, "alone")
     clock, seen = Clock(), 0
     try:
         while seen < total:

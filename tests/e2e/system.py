@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,8 @@ from libs.common.idcard import make_id_number
 from libs.common.runtime import ServiceRuntime
 from libs.common.settings import Settings
 from services.system import running
+from tests import backends
+from tests.conftest import make_settings
 
 TOKENS = {
     "medical_security": "dev-medical_security",
@@ -36,6 +39,16 @@ class Api(dict[str, httpx.AsyncClient]):
     def runtime(self, name: str) -> ServiceRuntime:
         runtime: ServiceRuntime = self.apps[name].state.runtime
         return runtime
+
+
+@asynccontextmanager
+async def one_service_on_postgres(pg_admin_url: str, tmp_path: Path, service: str) -> AsyncIterator[FastAPI]:
+    """One service alone on a fresh PostgreSQL database of its own (dropped afterwards), embedded bus."""
+    stem = backends.unique("sn_")
+    with backends.postgres_databases(pg_admin_url, [f"{stem}_{service}"]):
+        template = backends.database_url(pg_admin_url, f"{stem}_{{service}}")
+        async with running(make_settings(tmp_path, database_url=template), only=service) as apps:
+            yield apps[service]
 
 
 @asynccontextmanager

@@ -15,10 +15,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from services.assistance.tables import claims, messaging, year_to_date
-from services.system import running
-from tests import backends
-from tests.conftest import make_settings
-from tests.e2e.system import auth, claim_body, person
+from tests.e2e.system import auth, claim_body, one_service_on_postgres, person
 
 pytestmark = pytest.mark.integration
 ROUNDS = 5
@@ -26,11 +23,8 @@ ROUNDS = 5
 
 @pytest.fixture
 async def assistance(pg_admin_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
-    stem = backends.unique("sn_")
-    with backends.postgres_databases(pg_admin_url, [f"{stem}_assistance"]):
-        template = backends.database_url(pg_admin_url, f"{stem}_{{service}}")
-        async with running(make_settings(tmp_path, database_url=template), only="assistance") as apps:
-            yield apps["assistance"]
+    async with one_service_on_postgres(pg_admin_url, tmp_path, "assistance") as app:
+        yield app
 
 
 async def post_together(app: FastAPI, *bodies: dict[str, object]) -> list[httpx.Response]:

@@ -14,10 +14,7 @@ from fastapi import FastAPI
 
 from libs.common.messaging.contracts.enrollment import EnrollmentChangedV1, RosterChangedV1
 from services.enrollment.tables import enrollments, messaging, roster_changes
-from services.system import running
-from tests import backends
-from tests.conftest import make_settings
-from tests.e2e.system import auth, person
+from tests.e2e.system import auth, one_service_on_postgres, person
 
 pytestmark = pytest.mark.integration
 ROUNDS = 5
@@ -26,11 +23,8 @@ MS = {"Authorization": "Bearer dev-medical_security-141123"}
 
 @pytest.fixture
 async def enrollment(pg_admin_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
-    stem = backends.unique("sn_")
-    with backends.postgres_databases(pg_admin_url, [f"{stem}_enrollment"]):
-        template = backends.database_url(pg_admin_url, f"{stem}_{{service}}")
-        async with running(make_settings(tmp_path, database_url=template), only="enrollment") as apps:
-            yield apps["enrollment"]
+    async with one_service_on_postgres(pg_admin_url, tmp_path, "enrollment") as app:
+        yield app
 
 
 async def post_twice(app: FastAPI, path: str, headers: dict[str, str], body: Mapping[str, object]) -> list[int]:
